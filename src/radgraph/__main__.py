@@ -1,0 +1,5 @@
+"""``python -m radgraph``: the command line."""
+
+from radgraph.cli import main
+
+main()

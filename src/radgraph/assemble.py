@@ -1,0 +1,339 @@
+"""Assemble mentions into findings, diagnoses and generic statements.
+
+Pure code over :class:`~radgraph.model.Mention` records (no spaCy). Per sentence:
+
+1. finding mentions are heads; a definite re-mention (``the mass``) of an earlier finding of the
+   same section is an anaphor and adds no new finding;
+2. every signal mention (``high signal intensity``) is a signal finding of its own, and also
+   qualifies an adjacent finding;
+3. modifiers (site, laterality, chronicity, enhancement) attach to the nearest head; sequences
+   and modalities apply to every head of the sentence, and a signal finding with no sequence
+   takes the last one named earlier in the section;
+4. each head is refined by its qualifiers (:func:`radgraph.concepts.refine`), gets the
+   qualifiers its concept implies, and a plural finding at a bilaterally paired site with no
+   side stated is bilateral;
+5. conditions become diagnoses with a role from their section and context.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from radgraph.concepts import implied_qualifiers, refine
+from radgraph.model import (
+    Assertion,
+    ConceptKind,
+    ConceptRef,
+    DiagnosisMention,
+    Finding,
+    GenericStatement,
+    Laterality,
+    Mention,
+    Role,
+    Section,
+    SectionCategory,
+    Subject,
+    Temporality,
+)
+from radgraph.ontology import Ontology
+from radgraph.vocab import Curie
+
+#: Sections whose mentions are not findings of the case.
+SKIP_FINDINGS = frozenset(
+    {
+        SectionCategory.TITLE,
+        SectionCategory.DOCTOR,
+        SectionCategory.PATIENT,
+        SectionCategory.CASE_SECTION,
+        SectionCategory.REFERENCE,
+        SectionCategory.BOILERPLATE,
+        SectionCategory.TECHNIQUE,
+        SectionCategory.TREATMENT,
+        SectionCategory.FINAL_DIAGNOSIS,
+        SectionCategory.DIFFERENTIAL,
+    }
+)
+SKIP_DIAGNOSES = frozenset(
+    {
+        SectionCategory.TITLE,
+        SectionCategory.DOCTOR,
+        SectionCategory.PATIENT,
+        SectionCategory.CASE_SECTION,
+        SectionCategory.REFERENCE,
+        SectionCategory.BOILERPLATE,
+        SectionCategory.TREATMENT,
+    }
+)
+_ROLE_ORDER = {Role.FINAL: 0, Role.HISTORY: 1, Role.DIFFERENTIAL: 2, Role.MENTIONED: 3}
+_LAT = {"rg:Left": Laterality.LEFT, "rg:Right": Laterality.RIGHT, "rg:Bilateral": Laterality.BILATERAL}
+_WORD = re.compile(r"\w+")
+_ATTACH_WINDOW = 8  # words between a modifier and the head it qualifies
+_SIGNAL_WINDOW = 5
+
+
+@dataclass(slots=True)
+class _Draft:
+    mention: Mention
+    concept: Curie
+    rule: str = "lexicon"
+    sites: list[Curie] = field(default_factory=list)
+    laterality: list[Curie] = field(default_factory=list)
+    sequences: list[Curie] = field(default_factory=list)
+    modalities: list[Curie] = field(default_factory=list)
+    signal: Curie | None = None
+    enhancement: Curie | None = None
+    chronicity: Curie | None = None
+    partner: _Draft | None = None  # the finding a signal finding qualifies
+
+
+def _gap(text: str, a: Mention, b: Mention) -> int:
+    """Words between two mentions (0 when adjacent)."""
+    lo, hi = (a.end, b.start) if a.end <= b.start else (b.end, a.start)
+    return len(_WORD.findall(text[lo:hi])) if hi > lo else 0
+
+
+def _nearest(text: str, mod: Mention, heads: Sequence[_Draft]) -> _Draft | None:
+    best: tuple[int, int, int] | None = None
+    chosen: _Draft | None = None
+    for h in heads:
+        gap = _gap(text, mod, h.mention)
+        if gap > _ATTACH_WINDOW:
+            continue
+        # a modifier right before a head qualifies it; otherwise the nearer head wins
+        before = 0 if mod.end <= h.mention.start else 1
+        key = (gap, before, h.mention.start)
+        if best is None or key < best:
+            best, chosen = key, h
+    return chosen
+
+
+def _ref(onto: Ontology, c: str) -> ConceptRef:
+    return ConceptRef(Curie(c), onto.label(c))
+
+
+def _uniq(items: Sequence[Curie]) -> list[Curie]:
+    out: list[Curie] = []
+    for c in items:
+        if c not in out:
+            out.append(c)
+    return out
+
+
+def _most_specific(onto: Ontology, items: Sequence[Curie]) -> list[Curie]:
+    """Drop items that are ancestors of another item (``vertebra`` when ``thoracic vertebra``)."""
+    items = _uniq(items)
+    return [c for c in items if not any(o != c and onto.is_a(o, c) for o in items)]
+
+
+def _finalize(d: _Draft, onto: Ontology, text: str) -> Finding:
+    m = d.mention
+    qualifiers: dict[str, list[Curie]] = {
+        "rg:locatedIn": list(d.sites),
+        "rg:observedOn": list(d.sequences) + list(d.modalities),
+        "rg:hasSignal": [d.signal] if d.signal else [],
+        "rg:hasEnhancement": [d.enhancement] if d.enhancement else [],
+    }
+    match = refine(d.concept, qualifiers, onto)
+    concept, rule = match.curie, d.rule if match.rule_id == "lexicon" else match.rule_id
+    implied = implied_qualifiers(concept, onto)
+    sites = list(d.sites)
+    for s in implied.get("rg:locatedIn", []):
+        if not any(onto.is_a(x, s) or s in onto.part_of_closure(x) for x in sites):
+            sites.append(s)
+    sequences = list(d.sequences)
+    for s in implied.get("rg:observedOn", []):
+        if onto.kind(s) is ConceptKind.SEQUENCE and not any(onto.is_a(x, s) for x in sequences):
+            sequences.append(s)
+    signal = d.signal or next(iter(implied.get("rg:hasSignal", [])), None)
+    enhancement = d.enhancement or next(iter(implied.get("rg:hasEnhancement", [])), None)
+    sites = _most_specific(onto, sites)
+    lats = _uniq(d.laterality)
+    laterality: Laterality | None = None
+    if lats:
+        values = {_LAT[x] for x in lats if x in _LAT}
+        laterality = Laterality.BILATERAL if len(values) > 1 else (values.pop() if values else None)
+    elif m.plural and any(onto.concept(s).bilaterally_paired for s in sites if s in onto):
+        laterality = Laterality.BILATERAL
+        rule = f"{rule}+plural-paired-site"
+    seq_refs = tuple(_ref(onto, s) for s in sequences)
+    return Finding(
+        concept=concept,
+        label=onto.label(concept),
+        assertion=m.assertion,
+        temporality=(
+            Temporality.HISTORICAL
+            if m.temporality is Temporality.HISTORICAL or d.chronicity == "rg:Old"
+            else Temporality.CURRENT
+        ),
+        subject=m.subject,
+        laterality=laterality,
+        sites=tuple(_ref(onto, s) for s in sites),
+        sequence=seq_refs[0].label if seq_refs else None,
+        section=m.section,
+        text=text[m.start : m.end],
+        start=m.start,
+        end=m.end,
+        rule_id=rule,
+        sequences=seq_refs,
+        modalities=tuple(_ref(onto, s) for s in _uniq(d.modalities)),
+        signal=_ref(onto, signal) if signal else None,
+        enhancement=_ref(onto, enhancement) if enhancement else None,
+        chronicity=_ref(onto, d.chronicity) if d.chronicity else None,
+    )
+
+
+def _sentence_findings(
+    ms: Sequence[Mention], text: str, onto: Ontology, earlier: list[_Draft], carried: list[Curie]
+) -> list[_Draft]:
+    """Build drafts for one sentence; *earlier* holds the section's previous heads."""
+    heads: list[_Draft] = []
+    anaphors: list[tuple[Mention, _Draft]] = []
+    for m in ms:
+        if m.kind is ConceptKind.FINDING:
+            if m.anaphoric:
+                ante = next((d for d in reversed(earlier + heads) if onto.is_a(d.concept, m.concept)), None)
+                if ante is not None:
+                    anaphors.append((m, ante))
+                    continue
+            heads.append(_Draft(m, m.concept))
+        elif m.kind is ConceptKind.SIGNAL:
+            heads.append(_Draft(m, Curie("rg:SignalFinding"), rule="signal-finding", signal=m.concept))
+    targets = heads + [a for _, a in anaphors]
+
+    def near(mod: Mention, pool: Sequence[_Draft]) -> _Draft | None:
+        best = _nearest(text, mod, pool)
+        # an anaphor stands for its antecedent at the anaphor's position
+        for m, a in anaphors:
+            gap = _gap(text, mod, m)
+            if gap <= _ATTACH_WINDOW and (best is None or gap < _gap(text, mod, best.mention)):
+                best = a
+        return best
+
+    signal_heads = [h for h in heads if h.rule == "signal-finding"]
+    plain_heads = [h for h in heads if h.rule != "signal-finding"]
+    for sh in signal_heads:
+        partner = None
+        for m, a in anaphors:
+            if _gap(text, sh.mention, m) <= _SIGNAL_WINDOW:
+                partner = a
+        if partner is None:
+            cand = _nearest(text, sh.mention, plain_heads)
+            if cand is not None and _gap(text, sh.mention, cand.mention) <= _SIGNAL_WINDOW:
+                partner = cand
+        if partner is not None:
+            partner.signal = partner.signal or sh.signal
+            sh.partner = partner
+    for m in ms:
+        kind = m.kind
+        if kind in (ConceptKind.SEQUENCE, ConceptKind.MODALITY):
+            for h in targets:
+                (h.sequences if kind is ConceptKind.SEQUENCE else h.modalities).append(m.concept)
+            continue
+        if kind not in (ConceptKind.SITE, ConceptKind.LATERALITY, ConceptKind.ENHANCEMENT, ConceptKind.CHRONICITY):
+            continue
+        pool = plain_heads or signal_heads
+        h = near(m, pool) if pool or anaphors else None
+        if h is None:
+            if kind is ConceptKind.ENHANCEMENT and m.assertion is not Assertion.ABSENT:
+                d = _Draft(m, Curie("rg:ContrastEnhancement"), rule="enhancement-finding", enhancement=m.concept)
+                heads.append(d)
+            continue
+        if kind is ConceptKind.SITE:
+            h.sites.append(m.concept)
+        elif kind is ConceptKind.LATERALITY:
+            h.laterality.append(m.concept)
+        elif kind is ConceptKind.ENHANCEMENT:
+            h.enhancement = h.enhancement or m.concept
+        else:
+            h.chronicity = h.chronicity or m.concept
+    for sh in signal_heads:
+        if sh.partner is not None:
+            sh.sites.extend(sh.partner.sites)
+            sh.sites.extend(implied_qualifiers(sh.partner.concept, onto).get("rg:locatedIn", []))
+            sh.laterality.extend(sh.partner.laterality)
+        if not sh.sequences and not sh.modalities:
+            sh.sequences.extend(carried)
+    return heads
+
+
+def _role(m: Mention, section: SectionCategory) -> Role:
+    if section is SectionCategory.FINAL_DIAGNOSIS:
+        return Role.FINAL
+    if section is SectionCategory.DIFFERENTIAL:
+        return Role.DIFFERENTIAL
+    if m.temporality is Temporality.HISTORICAL:
+        return Role.HISTORY
+    return Role.MENTIONED
+
+
+def assemble(
+    mentions: Sequence[Mention], text: str, sections: Sequence[Section], onto: Ontology
+) -> tuple[list[Finding], list[DiagnosisMention], list[GenericStatement]]:
+    """Turn a report's mentions into findings, diagnoses and generic statements."""
+    by_sentence: dict[int, list[Mention]] = {}
+    for m in sorted(mentions, key=lambda m: (m.start, m.end)):
+        by_sentence.setdefault(m.sentence, []).append(m)
+    findings: list[Finding] = []
+    diagnoses: list[DiagnosisMention] = []
+    statements: list[GenericStatement] = []
+    earlier: dict[SectionCategory, list[_Draft]] = {}
+    carried: dict[SectionCategory, list[Curie]] = {}
+    final_seen = False
+    topic: list[Curie] = []
+    for sent in sorted(by_sentence):
+        ms = by_sentence[sent]
+        section = ms[0].section
+        # diagnoses -------------------------------------------------------------------------
+        conditions = [m for m in ms if m.kind is ConceptKind.CONDITION]
+        if section in (SectionCategory.FINAL_DIAGNOSIS, SectionCategory.DIFFERENTIAL) and not conditions:
+            conditions = [m for m in ms if m.kind is ConceptKind.FINDING][:1]
+        sentence_dx: list[Curie] = []
+        if section not in SKIP_DIAGNOSES:
+            for m in conditions:
+                sentence_dx.append(m.concept)
+                if m.subject is Subject.GENERIC:
+                    continue
+                role = _role(m, section)
+                if role is Role.FINAL:
+                    if final_seen:
+                        role = Role.HISTORY if m.temporality is Temporality.HISTORICAL else Role.MENTIONED
+                    final_seen = True
+                diagnoses.append(
+                    DiagnosisMention(
+                        m.concept, onto.label(m.concept), role, m.assertion, section, text[m.start : m.end], m.start, m.end
+                    )
+                )
+        if sentence_dx:
+            topic = sentence_dx
+        # findings --------------------------------------------------------------------------
+        if section in SKIP_FINDINGS:
+            continue
+        prior = earlier.setdefault(section, [])
+        drafts = _sentence_findings(ms, text, onto, prior, carried.get(section, []))
+        seqs = [m.concept for m in ms if m.kind is ConceptKind.SEQUENCE]
+        if seqs:
+            carried[section] = seqs
+        prior.extend(drafts)
+        sentence_findings = [_finalize(d, onto, text) for d in drafts]
+        findings.extend(sentence_findings)
+        generic = [f for f in sentence_findings if f.subject is Subject.GENERIC]
+        if generic or any(m.subject is Subject.GENERIC for m in conditions):
+            lo = min(m.start for m in ms)
+            hi = max(m.end for m in ms)
+            statements.append(
+                GenericStatement(lo, hi, text[lo:hi], tuple(_uniq(sentence_dx or topic)), tuple(generic))
+            )
+    diagnoses = _dedupe(diagnoses)
+    return findings, diagnoses, statements
+
+
+def _dedupe(diagnoses: Sequence[DiagnosisMention]) -> list[DiagnosisMention]:
+    """Keep one mention per concept: the strongest role, then the first in the text."""
+    best: dict[Curie, DiagnosisMention] = {}
+    for d in diagnoses:
+        cur = best.get(d.concept)
+        if cur is None or (_ROLE_ORDER[d.role], d.start) < (_ROLE_ORDER[cur.role], cur.start):
+            best[d.concept] = d
+    return sorted(best.values(), key=lambda d: (_ROLE_ORDER[d.role], d.start))

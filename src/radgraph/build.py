@@ -1,0 +1,202 @@
+"""Building the graph: resources into the store, cases through the pipeline, derived links.
+
+* the ontology goes into graph ``{BASE}ontology`` and the curated knowledge into
+  ``{BASE}knowledge`` (replaced on every build);
+* each case's two named graphs are replaced one case at a time, in one transaction each, so a
+  reader or an interrupted build sees every case either fully old or fully new;
+* derived ``rg:presentsWith`` links (curated and case-supported) are materialized into
+  ``{BASE}inferred`` so that plain SPARQL can use them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import URIRef
+from spacy.language import Language
+
+from radgraph.errors import RadgraphError
+from radgraph.knowledge import CaseFinding, Knowledge, case_knowledge, knowledge_graph, load_curated
+from radgraph.model import Evidence, Laterality, Report
+from radgraph.nlp import build_nlp, extract
+from radgraph.ontology import load_graph
+from radgraph.queries import load as load_query
+from radgraph.reports import ImportFailure, iter_reports
+from radgraph.store.base import Store
+from radgraph.triples import to_triples
+from radgraph.vocab import INFERRED_GRAPH, KNOWLEDGE_GRAPH, ONTOLOGY_GRAPH, RG, Curie, compress, sparql_prefixes, uri
+
+log = logging.getLogger(__name__)
+
+_LAT = {str(RG.Left): Laterality.LEFT, str(RG.Right): Laterality.RIGHT, str(RG.Bilateral): Laterality.BILATERAL}
+
+
+@dataclass(slots=True)
+class BuildSummary:
+    """What a build did."""
+
+    imported: list[str] = field(default_factory=list)
+    failed: list[ImportFailure] = field(default_factory=list)
+    triples: int = 0
+    seconds: float = 0.0
+    store_size: int = 0
+
+    def line(self) -> str:
+        """One-line summary for people."""
+        return (
+            f"imported {len(self.imported)} case(s), failed {len(self.failed)}; "
+            f"{self.triples:,} case triples; store holds {self.store_size:,} triples; {self.seconds:.1f} s"
+        )
+
+
+def load_resources(store: Store) -> None:
+    """Load the ontology and the curated knowledge into their graphs (replacing them)."""
+    onto = load_graph()
+    store.load(onto.serialize(format="nt"), format="nt", graph=ONTOLOGY_GRAPH)
+    store.load(knowledge_graph().serialize(format="nt"), format="nt", graph=KNOWLEDGE_GRAPH)
+
+
+def ingest_report(store: Store, nlp: Language, report: Report) -> int:
+    """Extract one report and replace its graphs; return the number of triples written."""
+    ex = extract(nlp, report)
+    n = 0
+    for g in to_triples(ex):
+        store.replace_graph(g.graph, g.triples)
+        n += len(g.triples)
+    return n
+
+
+def derive(store: Store) -> int:
+    """Materialize ``rg:presentsWith`` from curated associations and case evidence."""
+    q = sparql_prefixes() + """
+        SELECT DISTINCT ?dx ?finding WHERE {
+          { ?a a rg:FindingAssociation ; rg:diagnosis ?dx ; rg:finding ?finding .
+            FILTER NOT EXISTS { ?a rg:frequency rg:Rare } }
+          UNION
+          { ?case rg:hasFinalDiagnosis ?d . ?d a ?dx .
+            ?case rg:hasFinding ?f . ?f a ?finding ; rg:hasAssertion rg:Present ; rg:temporality rg:Current . }
+        }"""
+    triples = []
+    for row in store.select(q):
+        dx, finding = row["dx"], row["finding"]
+        if isinstance(dx, URIRef) and isinstance(finding, URIRef):
+            triples.append((dx, RG.presentsWith, finding))
+    store.replace_graph(INFERRED_GRAPH, triples)
+    return len(triples)
+
+
+def build(
+    paths: Iterable[str | Path],
+    store: Store,
+    *,
+    nlp: Language | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> BuildSummary:
+    """Import every case under *paths* into *store*; a bad file is reported and skipped."""
+    t0 = time.perf_counter()
+    nlp = nlp or build_nlp()
+    summary = BuildSummary()
+    load_resources(store)
+    for item in iter_reports(paths):
+        if item.failure is not None:
+            summary.failed.append(item.failure)
+            log.warning("%s: %s", item.failure.source, item.failure.reason)
+        elif item.report is not None:
+            try:
+                summary.triples += ingest_report(store, nlp, item.report)
+                summary.imported.append(item.report.id)
+            except RadgraphError as exc:
+                summary.failed.append(ImportFailure(item.report.meta.source or item.report.id, str(exc)))
+        if progress is not None:
+            progress(item.report.id if item.report else "")
+    derive(store)
+    summary.store_size = len(store)
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+# ---- reading knowledge back from a store ---------------------------------------------------
+
+
+def case_diagnoses(store: Store) -> dict[str, list[Curie]]:
+    """Return every case id with its final diagnosis concepts."""
+    out: dict[str, list[Curie]] = defaultdict(list)
+    q = load_query("case-diagnoses")
+    for row in store.select(sparql_prefixes() + q.text):
+        case = row.text("case").rsplit("/", 1)[-1]
+        out.setdefault(case, [])
+        dx = row.get("diagnosis")
+        if isinstance(dx, URIRef):
+            out[case].append(compress(str(dx)))
+    return dict(out)
+
+
+def store_knowledge(store: Store, *, exclude_cases: Sequence[str] = ()) -> Knowledge:
+    """Return the case and generic layers of knowledge held in a store."""
+    skip = set(exclude_cases)
+    diagnoses = {k: v for k, v in case_diagnoses(store).items() if k not in skip}
+    rows: list[CaseFinding] = []
+    for row in store.select(sparql_prefixes() + load_query("case-findings").text):
+        case = row.text("case").rsplit("/", 1)[-1]
+        if case in skip:
+            continue
+        rows.append(
+            CaseFinding(
+                case_id=case,
+                diagnosis=compress(row.text("diagnosis")),
+                finding=compress(row.text("finding")),
+                laterality=_LAT.get(row.text("side")),
+                text=row.text("evidence"),
+                start=int(row.text("start")),
+                end=int(row.text("end")),
+            )
+        )
+    knowledge = case_knowledge(rows, diagnoses)
+    return knowledge.merged(generic_knowledge(store, exclude_cases=exclude_cases))
+
+
+def generic_knowledge(store: Store, *, exclude_cases: Sequence[str] = ()) -> Knowledge:
+    """Return associations stated in case discussions (present statements only)."""
+    from radgraph.knowledge import Association
+
+    skip = set(exclude_cases)
+    seen: dict[tuple[Curie, Curie], list[Evidence]] = defaultdict(list)
+    absent: set[tuple[Curie, Curie]] = set()
+    for row in store.select(sparql_prefixes() + load_query("generic-statements").text):
+        case = row.text("case").rsplit("/", 1)[-1]
+        if case in skip:
+            continue
+        key = (compress(row.text("diagnosis")), compress(row.text("finding")))
+        if row.get("assertion") == uri("rg:Absent"):
+            absent.add(key)
+            continue
+        seen[key].append(
+            Evidence("generic", f"case {case} discussion", text=row.text("evidence"), case_id=case,
+                     start=int(row.text("start")), end=int(row.text("end")))
+        )
+    assocs = [Association(d, f, 0.5, "generic", None, tuple(ev[:3])) for (d, f), ev in sorted(seen.items())]
+    assocs += [Association(d, f, 0.05, "generic") for (d, f) in sorted(absent - set(seen))]
+    return Knowledge(tuple(assocs), (), {})
+
+
+def full_knowledge(store: Store | None, *, exclude_cases: Sequence[str] = ()) -> Knowledge:
+    """Curated knowledge plus, when a store is given, its case and generic layers."""
+    k = load_curated()
+    return k.merged(store_knowledge(store, exclude_cases=exclude_cases)) if store is not None else k
+
+
+__all__ = [
+    "BuildSummary",
+    "build",
+    "case_diagnoses",
+    "derive",
+    "full_knowledge",
+    "ingest_report",
+    "load_resources",
+    "store_knowledge",
+]

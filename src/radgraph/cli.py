@@ -1,0 +1,302 @@
+"""The ``radgraph`` command line: one command per use case, no logic of its own.
+
+Exit codes: 0 success; 1 internal error; 2 usage error; 3 bad input (unreadable file or
+text, or a batch in which some files failed — the rest were imported); 4 unknown term, query
+or parameter; 5 store unavailable.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import shutil
+import sys
+from collections.abc import Callable, Sequence
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from radgraph.errors import (
+    InputError,
+    MissingExtraError,
+    QueryError,
+    RadgraphError,
+    StoreError,
+    StoreUnavailable,
+    UnknownTermError,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_INTERNAL, EXIT_INPUT, EXIT_TERM, EXIT_STORE = 1, 3, 4, 5
+_STORE_HELP = "Store descriptor: memory:, oxigraph:PATH or sparql:URL (default: $RADGRAPH_STORE or the per-user store)."
+
+
+def _fail(code: int, message: str) -> None:
+    click.echo(f"radgraph: {message}", err=True)
+    sys.exit(code)
+
+
+def handle_errors(fn: F) -> F:
+    """Map radgraph errors to one-line messages and exit codes."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (UnknownTermError, QueryError) as exc:
+            _fail(EXIT_TERM, str(exc))
+        except StoreUnavailable as exc:
+            _fail(EXIT_STORE, str(exc))
+        except (InputError, StoreError, MissingExtraError) as exc:
+            _fail(EXIT_INPUT if isinstance(exc, InputError) else EXIT_STORE, str(exc))
+        except RadgraphError as exc:
+            _fail(EXIT_INTERNAL, str(exc))
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group()
+@click.version_option(package_name="radgraph")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def main(verbose: int) -> None:
+    """radgraph: radiology teaching cases as a knowledge graph of findings and diagnoses."""
+    level = logging.WARNING - 10 * verbose
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+# ---- extract -------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--text", "text", default=None, help="Treat this string as one case.")
+@handle_errors
+def extract(files: Sequence[Path], text: str | None) -> None:
+    """Extract findings and diagnoses as JSON Lines, one object per case."""
+    from radgraph.jsonio import extraction_json
+    from radgraph.nlp import build_nlp
+    from radgraph.nlp import extract as run_extract
+    from radgraph.reports import iter_reports, report_from_text
+
+    if not files and text is None:
+        raise click.UsageError("give FILE(s) or --text")
+    nlp = build_nlp()
+    failed = 0
+    if text is not None:
+        report = report_from_text(text, "text", source="--text")
+        click.echo(json.dumps(extraction_json(run_extract(nlp, report)), ensure_ascii=False))
+    for item in iter_reports(files):
+        if item.failure is not None:
+            failed += 1
+            click.echo(f"radgraph: {item.failure.source}: {item.failure.reason}", err=True)
+        elif item.report is not None:
+            click.echo(json.dumps(extraction_json(run_extract(nlp, item.report)), ensure_ascii=False))
+    if failed:
+        sys.exit(EXIT_INPUT)
+
+
+# ---- build ---------------------------------------------------------------------------------
+
+
+def _default_data() -> list[str]:
+    data = Path("data")
+    if not data.is_dir():
+        raise InputError("no PATH given and no ./data folder here: give the files or folders to build from")
+    return [str(data)]
+
+
+@main.command()
+@click.argument("paths", nargs=-1)
+@click.option("--store", "store_desc", default=None, help=_STORE_HELP)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@handle_errors
+def build(paths: Sequence[str], store_desc: str | None, quiet: bool) -> None:
+    """Ingest files and folders (default: ./data) into the store, replacing re-ingested cases."""
+    from radgraph.build import build as run_build
+    from radgraph.reports import expand_paths
+    from radgraph.store import open_store
+
+    targets = list(paths) or _default_data()
+    files, _ = expand_paths(targets)
+    with open_store(store_desc) as store:
+        if quiet or not sys.stderr.isatty():
+            summary = run_build(targets, store)
+        else:
+            with click.progressbar(length=len(files), label="building", file=sys.stderr) as bar:
+                summary = run_build(targets, store, progress=lambda _id: bar.update(1))
+    for f in summary.failed:
+        click.echo(f"radgraph: failed: {f.source}: {f.reason}", err=True)
+    click.echo(summary.line(), err=True)
+    if summary.failed:
+        sys.exit(EXIT_INPUT)
+
+
+@main.command()
+@click.argument("paths", nargs=-1)
+@click.option("--store", "store_desc", default=None, help=_STORE_HELP)
+@click.pass_context
+@handle_errors
+def rebuild(ctx: click.Context, paths: Sequence[str], store_desc: str | None) -> None:
+    """Delete an on-disk store and build it again from PATHS (default: ./data)."""
+    from radgraph.store.base import default_descriptor
+
+    desc = store_desc or default_descriptor()
+    kind, _, arg = desc.partition(":")
+    if kind == "oxigraph" and arg and Path(arg).exists():
+        shutil.rmtree(arg)
+    ctx.invoke(build, paths=paths, store_desc=desc, quiet=False)
+
+
+# ---- query ---------------------------------------------------------------------------------
+
+
+def _params(values: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for v in values:
+        key, sep, value = v.partition("=")
+        if not sep or not key.strip():
+            raise QueryError(f"--param takes NAME=VALUE, got {v!r}")
+        out[key.strip()] = value
+    return out
+
+
+def _format_rows(variables: Sequence[str], rows: Sequence[Sequence[str]], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps([dict(zip(variables, r, strict=True)) for r in rows], ensure_ascii=False, indent=2)
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(variables)
+        w.writerows(rows)
+        return buf.getvalue().rstrip("\n")
+    widths = [min(max([len(v)] + [len(r[i]) for r in rows]), 60) for i, v in enumerate(variables)]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(variables, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    for r in rows:
+        lines.append("  ".join(c[:60].ljust(w) for c, w in zip(r, widths, strict=True)))
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.option("--param", "params", multiple=True, help="Query parameter NAME=VALUE (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@click.option("--list", "list_", is_flag=True, help="List the named queries.")
+@click.option("--store", "store_desc", default=None, help=_STORE_HELP)
+@handle_errors
+def query(name: str | None, params: Sequence[str], fmt: str, list_: bool, store_desc: str | None) -> None:
+    """Run a named query (or a .rq file) with typed parameters."""
+    from radgraph import queries
+    from radgraph.ontology import load_ontology
+    from radgraph.store import open_store
+    from radgraph.vocab import compress
+
+    if list_:
+        for n in queries.names():
+            q = queries.load(n)
+            ps = " ".join(f"{p.name}{'' if p.required else '?'}" for p in q.params)
+            click.echo(f"{n}{' (' + ps + ')' if ps else ''}\n    {q.description}")
+        return
+    if not name:
+        raise click.UsageError("give a query NAME or FILE.rq, or --list")
+    nq = queries.load(name)
+    text, _ = queries.bind(nq, _params(params), load_ontology())
+    with open_store(store_desc, read_only=True) as store:
+        if nq.form == "ASK":
+            click.echo("true" if store.ask(text) else "false")
+            return
+        if nq.form in ("CONSTRUCT", "DESCRIBE"):
+            click.echo(store.construct(text).serialize(format="turtle"))
+            return
+        rows = store.select(text)
+
+    def show(v: object) -> str:
+        if v is None:
+            return ""
+        s = str(v)
+        try:
+            return compress(s) if s.startswith("http") else s
+        except ValueError:
+            return s
+
+    variables = rows[0].variables if rows else ()
+    click.echo(_format_rows(list(variables), [[show(v) for v in r] for r in rows], fmt))
+    if fmt == "table":
+        click.echo(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", err=True)
+
+
+# ---- ddx -----------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--finding", "findings", multiple=True, help='A finding: label, synonym or CURIE; "no X"; "X; laterality=bilateral".')
+@click.option("--text", "text", default=None, help="Case text: findings are extracted first.")
+@click.option("--history", "history", multiple=True, help="A known condition of the patient (label or CURIE).")
+@click.option("--top", "top", type=click.IntRange(1, 100), default=5, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option("--store", "store_desc", default=None, help=_STORE_HELP + " Case evidence comes from it when it exists.")
+@handle_errors
+def ddx(
+    findings: Sequence[str], text: str | None, history: Sequence[str], top: int, fmt: str, store_desc: str | None
+) -> None:
+    """Rank a differential diagnosis with the evidence behind each candidate."""
+    from radgraph.build import full_knowledge
+    from radgraph.ddx import queries_from_extraction, rank
+    from radgraph.jsonio import ranked_json
+    from radgraph.model import FindingQuery
+    from radgraph.nlp import build_nlp
+    from radgraph.nlp import extract as run_extract
+    from radgraph.ontology import load_ontology
+    from radgraph.reports import report_from_text
+    from radgraph.store import open_store
+    from radgraph.terms import parse_term
+
+    if not findings and text is None:
+        raise click.UsageError("give --finding TERM (repeatable) or --text TEXT")
+    onto = load_ontology()
+    nlp = build_nlp()
+    queries: list[FindingQuery] = [parse_term(t, onto, nlp) for t in findings]
+    known = [onto.lookup(h) for h in history]
+    if text is not None:
+        q, h = queries_from_extraction(run_extract(nlp, report_from_text(text, "text", source="--text")))
+        queries += q
+        known += h
+    try:
+        store = open_store(store_desc, read_only=True)
+    except StoreUnavailable as exc:
+        click.echo(f"radgraph: {exc}; ranking from curated knowledge only", err=True)
+        store = None
+    try:
+        knowledge = full_knowledge(store)
+    finally:
+        if store is not None:
+            store.close()
+    ranked = rank(queries, knowledge, history=known, top_k=top, ontology=onto)
+    if fmt == "json":
+        click.echo(json.dumps([ranked_json(r) for r in ranked], ensure_ascii=False, indent=2))
+        return
+    shown = ", ".join(("no " if q.assertion.value == "absent" else "") + onto.label(q.concept)
+                      + (f" ({q.laterality.value})" if q.laterality else "") for q in queries)
+    click.echo(f"findings: {shown or '(none)'}")
+    if known:
+        click.echo(f"history: {', '.join(onto.label(h) for h in known)}")
+    for r in ranked:
+        click.echo(f"\n{r.rank}. {r.label}  [{r.concept}]  score {r.score:+.2f}  p={r.probability:.2f}")
+        for c in r.supporting:
+            click.echo(f"   + {c.label}: {c.weight:+.2f} ({c.via})")
+            for e in c.evidence:
+                where = f"case {e.case_id} [{e.start}:{e.end}] \"{e.text}\"" if e.case_id else e.source
+                click.echo(f"       evidence: {where}")
+        for c in r.against:
+            click.echo(f"   - {c.label}: {c.weight:+.2f} ({c.via})")
+        if r.look_for:
+            click.echo(f"   look for: {', '.join(x.label for x in r.look_for)}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

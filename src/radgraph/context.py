@@ -1,0 +1,174 @@
+"""ConText-style assertion: negation, uncertainty, history, hypotheticals and generic statements.
+
+The algorithm (Harkema et al., J Biomed Inform 2009;42:839-51) is a pure function over token
+offsets (:func:`assign_context`): a trigger phrase modifies the targets within its scope, which
+runs forward, backward or both ways from the trigger to the end of the sentence, a terminator,
+or ``max_scope`` tokens. Pseudo-triggers ("no change", "year-old") block the shorter triggers
+they contain. The trigger lexicon is data (``rules/context.jsonl``).
+
+The spaCy component ``radgraph_context`` adapts a ``Doc``: it runs the algorithm per sentence
+on the mention spans and sets ``span._.rg_assertion``, ``rg_temporality`` and ``rg_subject``;
+mentions in a discussion section are generic (textbook knowledge) whatever their triggers.
+
+>>> rules = [ContextRule("neg", "no", ContextCategory.NEGATED)]
+>>> t = Trigger(0, 1, rules[0])
+>>> assign_context([(1, 2)], [t])[0].assertion.value
+'absent'
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
+from radgraph.extensions import MENTIONS_KEY, register_extensions
+from radgraph.model import Assertion, SectionCategory, Subject, Temporality
+from radgraph.rules import ContextCategory, ContextRule, Direction, load_rules
+from radgraph.sections import section_at
+
+GENERIC_SECTIONS = frozenset({SectionCategory.DISCUSSION})
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """A matched trigger phrase: token offsets and its rule."""
+
+    start: int
+    end: int
+    rule: ContextRule
+
+
+@dataclass(frozen=True, slots=True)
+class ContextResult:
+    """The context of one target."""
+
+    assertion: Assertion = Assertion.PRESENT
+    temporality: Temporality = Temporality.CURRENT
+    subject: Subject = Subject.PATIENT
+    triggers: tuple[str, ...] = ()
+
+
+def resolve_triggers(candidates: Sequence[Trigger]) -> list[Trigger]:
+    """Keep the longest trigger where triggers overlap; drop pseudo-triggers after they block."""
+    ordered = sorted(candidates, key=lambda t: (-(t.end - t.start), t.start))
+    kept: list[Trigger] = []
+    spans: list[tuple[int, int]] = []
+    for t in ordered:
+        if any(t.start < e and s < t.end and (s, e) != (t.start, t.end) for s, e in spans):
+            continue
+        kept.append(t)
+        spans.append((t.start, t.end))
+    return sorted((t for t in kept if t.rule.category is not ContextCategory.PSEUDO), key=lambda t: t.start)
+
+
+def _in_scope(target: tuple[int, int], trig: Trigger, terminators: Sequence[Trigger]) -> bool:
+    ts, te = target
+    if trig.start < te and ts < trig.end:
+        return False  # a trigger inside the target is part of its name
+    rule = trig.rule
+    limit = rule.max_scope
+    forward = trig.end <= ts and rule.direction in (Direction.FORWARD, Direction.BIDIRECTIONAL)
+    backward = trig.start >= te and rule.direction in (Direction.BACKWARD, Direction.BIDIRECTIONAL)
+    if forward:
+        if limit is not None and ts - trig.end > limit:
+            return False
+        return not any(trig.end <= x.start and x.end <= ts for x in terminators)
+    if backward:
+        if limit is not None and trig.start - te > limit:
+            return False
+        return not any(te <= x.start and x.end <= trig.start for x in terminators)
+    return False
+
+
+def assign_context(targets: Sequence[tuple[int, int]], triggers: Sequence[Trigger]) -> list[ContextResult]:
+    """Return the context of each target (token offsets) given the triggers of its sentence."""
+    terminators = [t for t in triggers if t.rule.category is ContextCategory.TERMINATE]
+    active = [t for t in triggers if t.rule.category is not ContextCategory.TERMINATE]
+    out: list[ContextResult] = []
+    for target in targets:
+        cats: set[ContextCategory] = set()
+        ids: list[str] = []
+        for trig in active:
+            if _in_scope(target, trig, terminators):
+                cats.add(trig.rule.category)
+                ids.append(trig.rule.id)
+        if ContextCategory.NEGATED in cats:
+            assertion = Assertion.ABSENT
+        elif cats & {ContextCategory.POSSIBLE, ContextCategory.HYPOTHETICAL}:
+            assertion = Assertion.UNCERTAIN
+        else:
+            assertion = Assertion.PRESENT
+        out.append(
+            ContextResult(
+                assertion=assertion,
+                temporality=Temporality.HISTORICAL if ContextCategory.HISTORICAL in cats else Temporality.CURRENT,
+                subject=Subject.GENERIC if ContextCategory.GENERIC in cats else Subject.PATIENT,
+                triggers=tuple(ids),
+            )
+        )
+    return out
+
+
+class ContextComponent:
+    """spaCy component ``radgraph_context``."""
+
+    def __init__(self, nlp: Language, name: str, rules: str) -> None:
+        register_extensions()
+        self.name = name
+        self.rules_source = rules
+        self.rules = load_rules(rules, ContextRule.from_dict)
+        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self._by_key: dict[str, ContextRule] = {}
+        for rule in self.rules:
+            self._by_key[rule.id] = rule
+            self.matcher.add(rule.id, [nlp.make_doc(rule.literal)])
+
+    def triggers(self, doc: Doc) -> list[Trigger]:
+        """Return the resolved triggers of a document."""
+        strings = doc.vocab.strings
+        cands = [Trigger(s, e, self._by_key[strings[m]]) for m, s, e in self.matcher(doc)]
+        return resolve_triggers(cands)
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Set assertion, temporality and subject on every mention span."""
+        mentions = list(doc.spans[MENTIONS_KEY]) if MENTIONS_KEY in doc.spans else []
+        if not mentions:
+            return doc
+        sections = doc._.rg_sections or []
+        triggers = self.triggers(doc)
+        by_sent: dict[int, list[Trigger]] = {}
+        sent_starts = [s.start for s in doc.sents]
+        for t in triggers:
+            by_sent.setdefault(bisect.bisect_right(sent_starts, t.start) - 1, []).append(t)
+        groups: dict[int, list[int]] = {}
+        for i, m in enumerate(mentions):
+            groups.setdefault(bisect.bisect_right(sent_starts, m.start) - 1, []).append(i)
+        for sent, idxs in groups.items():
+            results = assign_context([(mentions[i].start, mentions[i].end) for i in idxs], by_sent.get(sent, []))
+            for i, res in zip(idxs, results, strict=True):
+                span = mentions[i]
+                sec = section_at(sections, span.start_char)
+                category = sec.category if sec else SectionCategory.OTHER
+                span._.rg_section = category.value
+                span._.rg_assertion = res.assertion.value
+                span._.rg_temporality = res.temporality.value
+                generic = res.subject is Subject.GENERIC or category in GENERIC_SECTIONS
+                span._.rg_subject = (Subject.GENERIC if generic else Subject.PATIENT).value
+        doc.spans[MENTIONS_KEY] = mentions
+        return doc
+
+
+@Language.factory(
+    "radgraph_context",
+    default_config={"rules": "builtin:context"},
+    assigns=["span._.rg_assertion", "span._.rg_temporality", "span._.rg_subject"],
+    requires=["doc.spans", "doc._.rg_sections"],
+)
+def make_context(nlp: Language, name: str, rules: str) -> ContextComponent:
+    """Create the ConText component (registered as a spaCy factory)."""
+    return ContextComponent(nlp, name, rules)

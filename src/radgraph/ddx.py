@@ -1,0 +1,298 @@
+"""Differential diagnosis: rank diagnoses for a set of findings, with the reasons.
+
+The ranker works like a naive Bayes sum of log likelihood ratios. For each candidate diagnosis
+``D`` and input finding ``F``:
+
+* ``P(F | D)`` is the best frequency among ``D``'s known findings ``A`` that ``F`` matches:
+  fully when ``F ⊑ A`` (a paravertebral mass is a mass), at 0.8 when ``A ⊑ F`` (the input is
+  less specific than the knowledge), and by information content of the least common ancestor
+  otherwise; a side that contradicts the knowledge (bilateral vs one side) halves it; a finding
+  ``D`` is not known for gets a small floor;
+* ``P(F | ¬D)`` is the mean of ``P(F | D')`` over all candidates (how common the finding is);
+* present findings add ``ln(P(F|D)/P(F|¬D))``; absent findings add
+  ``ln((1-P(F|D))/(1-P(F|¬D)))``; a patient condition that ``D`` is associated with
+  (thalassemia for extramedullary hematopoiesis) adds ``ln 8``.
+
+Frequencies combine the knowledge layers: curated statements weigh as three cases, case
+evidence as its number of cases, generic statements as one case. Every candidate carries the
+contribution of each finding with its evidence, and "look for" findings that would best tell it
+apart from its nearest rival.
+
+>>> from radgraph.knowledge import load_curated
+>>> from radgraph.model import FindingQuery, Laterality
+>>> top = rank([FindingQuery("rg:ParavertebralMass", laterality=Laterality.BILATERAL),
+...             FindingQuery("rg:T1Hyperintensity")], load_curated(), history=["rg:Thalassemia"])
+>>> top[0].label
+'extramedullary hematopoiesis'
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from radgraph.knowledge import Association, Knowledge
+from radgraph.model import (
+    Assertion,
+    ConceptRef,
+    Contribution,
+    Evidence,
+    Extraction,
+    FindingQuery,
+    Laterality,
+    RankedDiagnosis,
+    Subject,
+    Temporality,
+)
+from radgraph.ontology import Ontology, load_ontology
+from radgraph.vocab import Curie
+
+FLOOR = 0.05
+CONDITION_LR = 8.0
+CURATED_WEIGHT = 4.0
+GENERIC_WEIGHT = 0.5
+PRIOR_WEIGHT = 2.0
+PRIOR = 0.1
+UNKNOWN_SHARE = 0.5
+CLINICAL_WEIGHT = 0.5
+_MAX_EVIDENCE = 3
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    finding: Curie
+    p: float
+    laterality: Laterality | None
+    evidence: tuple[Evidence, ...]
+
+
+def _profiles(knowledge: Knowledge) -> dict[Curie, dict[Curie, _Known]]:
+    """Combine the layers into one frequency per (diagnosis, finding).
+
+    Curated frequencies count as ``CURATED_WEIGHT`` pseudo-cases, generic statements as
+    ``GENERIC_WEIGHT``, and case evidence as what it is (``k`` of the diagnosis's ``n`` cases),
+    all shrunk towards a small prior by ``PRIOR_WEIGHT`` pseudo-cases so that one case is
+    never taken for a rule.
+    """
+    grouped: dict[tuple[Curie, Curie], list[Association]] = defaultdict(list)
+    for a in knowledge.associations:
+        grouped[(a.diagnosis, a.finding)].append(a)
+    out: dict[Curie, dict[Curie, _Known]] = defaultdict(dict)
+    for (dx, finding), assocs in sorted(grouped.items()):
+        weight = PRIOR_WEIGHT
+        total = PRIOR_WEIGHT * PRIOR
+        lat: Laterality | None = None
+        evidence: list[Evidence] = []
+        case_n = 0
+        for a in assocs:
+            if a.layer == "case":
+                n = max(knowledge.case_counts.get(dx, 0), len(a.evidence), 1)
+                case_n = n
+                weight += n
+                total += len(a.evidence)
+            elif a.layer == "curated":
+                weight += CURATED_WEIGHT
+                total += CURATED_WEIGHT * a.frequency
+            else:
+                weight += GENERIC_WEIGHT
+                total += GENERIC_WEIGHT * a.frequency
+            lat = lat or a.laterality
+            evidence.extend(a.evidence)
+        if case_n == 0 and knowledge.case_counts.get(dx, 0):
+            # the diagnosis has cases, none of which shows this finding
+            weight += knowledge.case_counts[dx]
+        out[dx][finding] = _Known(finding, total / weight, lat, tuple(evidence))
+    return out
+
+
+def _match(query: FindingQuery, known: _Known, onto: Ontology) -> tuple[float, str]:
+    f, a = query.concept, known.finding
+    if f == a:
+        factor, via = 1.0, "exact"
+    elif onto.is_a(f, a):
+        # the knowledge names an ancestor: support discounted by how much less it says
+        ic_f = max(onto.information_content(f), 1e-9)
+        factor, via = max(0.3, min(1.0, onto.information_content(a) / ic_f)), f"is a {onto.label(a)}"
+    elif onto.is_a(a, f):
+        factor, via = 0.5, f"known as the more specific {onto.label(a)}"
+    else:
+        return 0.0, ""
+    if query.laterality and known.laterality:
+        bilateral_q = query.laterality is Laterality.BILATERAL
+        bilateral_k = known.laterality is Laterality.BILATERAL
+        if bilateral_q != bilateral_k:
+            factor *= 0.5
+            via += " (usually " + ("bilateral" if bilateral_k else "one-sided") + ")"
+        else:
+            factor *= 1.2
+            via += " (" + ("bilateral" if bilateral_k else "one-sided") + ", as expected)"
+    return factor, via
+
+
+def _best(query: FindingQuery, profile: Mapping[Curie, _Known], onto: Ontology) -> tuple[float, _Known | None, str]:
+    best_p, best_k, best_via = 0.0, None, ""
+    for known in profile.values():
+        factor, via = _match(query, known, onto)
+        p = min(factor * known.p, 0.97)
+        if p > best_p or (p == best_p and best_k is not None and known.finding < best_k.finding):
+            best_p, best_k, best_via = p, known, via
+    return best_p, best_k, best_via
+
+
+def rank(
+    findings: Sequence[FindingQuery],
+    knowledge: Knowledge,
+    *,
+    history: Sequence[str] = (),
+    top_k: int = 10,
+    ontology: Ontology | None = None,
+) -> list[RankedDiagnosis]:
+    """Rank the diagnoses of *knowledge* for *findings* (and the patient's *history*)."""
+    onto = ontology or load_ontology()
+    profiles = _profiles(knowledge)
+    links: dict[Curie, list[tuple[Curie, str]]] = defaultdict(list)
+    for link in knowledge.conditions:
+        links[link.diagnosis].append((link.condition, link.source))
+    known_conditions = [Curie(h) for h in history]
+    candidates = sorted(
+        d for d in set(profiles) | set(links) if not any(onto.is_a(h, d) for h in known_conditions)
+    )
+    if not candidates:
+        return []
+    queries = _specific(list(dict.fromkeys(findings)), onto)
+    # what the patient's known conditions already account for: P(F | D, H) >= P(F | H)
+    explained = [
+        max((_best(q, profiles.get(h, {}), onto)[0] for h in known_conditions), default=0.0) for q in queries
+    ]
+    table: dict[Curie, list[tuple[float, _Known | None, str]]] = {}
+    for d in candidates:
+        row = []
+        for i, q in enumerate(queries):
+            p, known, via = _best(q, profiles.get(d, {}), onto)
+            if explained[i] > 0 and q.assertion is not Assertion.ABSENT:
+                p = 1.0 - (1.0 - p) * (1.0 - explained[i])
+            row.append((p, known, via))
+        table[d] = row
+    n = len(candidates)
+    background = [sum(max(table[d][i][0], FLOOR) for d in candidates) / n for i in range(len(queries))]
+    scored: list[tuple[float, Curie, list[Contribution], list[Contribution]]] = []
+    for d in candidates:
+        supporting: list[Contribution] = []
+        against: list[Contribution] = []
+        score = 0.0
+        used: set[Curie] = set()
+        order = sorted(range(len(queries)), key=lambda i: -table[d][i][0])
+        for i in order:
+            q = queries[i]
+            p, known, via = table[d][i]
+            if known is not None and q.assertion is not Assertion.ABSENT:
+                if known.finding in used:
+                    continue  # one known finding explains several input findings only once
+                used.add(known.finding)
+            bg = background[i]
+            if q.assertion is Assertion.ABSENT:
+                if known is None:
+                    continue
+                w = math.log((1.0 - p) / max(1.0 - bg, 1e-6))
+            else:
+                # an association nobody recorded is weak evidence against, not a verdict
+                w = math.log(max(p, FLOOR, UNKNOWN_SHARE * bg) / bg)
+            if onto.is_a(q.concept, "rg:ClinicalFinding"):
+                w *= CLINICAL_WEIGHT
+            if abs(w) < 1e-9:
+                continue
+            score += w
+            c = Contribution(
+                finding=q.concept,
+                label=("no " if q.assertion is Assertion.ABSENT else "") + onto.label(q.concept),
+                weight=round(w, 4),
+                matched=known.finding if known else q.concept,
+                via=via if known else "not known for this diagnosis",
+                evidence=known.evidence[:_MAX_EVIDENCE] if known else (),
+            )
+            (supporting if w > 0 else against).append(c)
+        for h in history:
+            for cond, source in sorted(links.get(d, []), key=lambda cs: (-onto.depth(cs[0]), cs[0])):
+                if onto.is_a(h, cond):
+                    w = math.log(CONDITION_LR)
+                    score += w
+                    supporting.append(
+                        Contribution(
+                            finding=Curie(h),
+                            label=f"history of {onto.label(h)}",
+                            weight=round(w, 4),
+                            matched=cond,
+                            via=f"associated condition: {onto.label(cond)}",
+                            evidence=(Evidence("curated", source),),
+                        )
+                    )
+                    break
+        supporting.sort(key=lambda c: (-c.weight, c.finding))
+        against.sort(key=lambda c: (c.weight, c.finding))
+        scored.append((score, d, supporting, against))
+    scored.sort(key=lambda t: (-t[0], onto.label(t[1]) if t[1] in onto else t[1]))
+    top = max(s for s, *_ in scored)
+    z = sum(math.exp(s - top) for s, *_ in scored)
+    present = {q.concept for q in queries}
+    out: list[RankedDiagnosis] = []
+    for i, (score, d, sup, ag) in enumerate(scored[:top_k]):
+        rival = scored[i + 1][1] if i + 1 < len(scored) else (scored[i - 1][1] if i > 0 else None)
+        out.append(
+            RankedDiagnosis(
+                rank=i + 1,
+                concept=d,
+                label=onto.label(d) if d in onto else d,
+                score=round(score, 4),
+                probability=round(math.exp(score - top) / z, 4),
+                supporting=tuple(sup),
+                against=tuple(ag),
+                look_for=_look_for(d, rival, profiles, present, onto),
+            )
+        )
+    return out
+
+
+def _specific(queries: list[FindingQuery], onto: Ontology) -> list[FindingQuery]:
+    """Drop a query finding when a more specific one with the same assertion is also given."""
+    return [
+        q
+        for q in queries
+        if not any(
+            o is not q and o.assertion is q.assertion and o.concept != q.concept and onto.is_a(o.concept, q.concept)
+            for o in queries
+        )
+    ]
+
+
+def _look_for(
+    d: Curie, rival: Curie | None, profiles: Mapping[Curie, Mapping[Curie, _Known]], given: set[Curie], onto: Ontology
+) -> tuple[ConceptRef, ...]:
+    """Findings not yet given that best separate *d* from *rival* (largest frequency gap)."""
+    mine = profiles.get(d, {})
+    theirs = profiles.get(rival, {}) if rival else {}
+    gaps: list[tuple[float, Curie]] = []
+    for f in set(mine) | set(theirs):
+        if any(onto.is_a(g, f) or onto.is_a(f, g) for g in given):
+            continue
+        pm = mine[f].p if f in mine else FLOOR
+        pt = theirs[f].p if f in theirs else FLOOR
+        gaps.append((abs(pm - pt), f))
+    gaps.sort(key=lambda t: (-t[0], t[1]))
+    return tuple(ConceptRef(f, onto.label(f)) for gap, f in gaps[:3] if gap >= 0.2)
+
+
+def queries_from_extraction(ex: Extraction) -> tuple[list[FindingQuery], list[Curie]]:
+    """Return the patient's current findings (present or absent) and history conditions."""
+    queries: list[FindingQuery] = []
+    for f in ex.findings:
+        if f.subject is not Subject.PATIENT or f.temporality is Temporality.HISTORICAL:
+            continue
+        if f.assertion is Assertion.UNCERTAIN:
+            continue
+        q = FindingQuery(f.concept, f.assertion, f.laterality, tuple(s.concept for s in f.sites))
+        if q not in queries:
+            queries.append(q)
+    history = [d.concept for d in ex.diagnoses if d.role.value == "history" and d.assertion is Assertion.PRESENT]
+    return queries, history

@@ -1,0 +1,224 @@
+"""Concept mentions: a phrase matcher built from the ontology lexicon (spaCy components).
+
+``radgraph_normalizer`` sets ``Token.norm_`` to :func:`radgraph.normalize.norm` (spelling
+variants and plurals); ``radgraph_mentions`` matches every label, synonym and misspelling of
+the ontology on those norms, abbreviations case-sensitively on the exact text, and keeps the
+longest, most specific match where matches overlap. Each match becomes a span in
+``doc.spans["rg_mentions"]`` with ``span._.rg_concept`` (a CURIE) and ``span._.rg_kind``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import ensure_path
+
+from radgraph.errors import OntologyError
+from radgraph.extensions import MENTIONS_KEY, register_extensions
+from radgraph.normalize import is_plural, norm
+from radgraph.ontology import LexEntry, Ontology, build_ontology, load_ontology
+from radgraph.rules import FindingRule, load_rules
+from radgraph.vocab import new_graph
+
+_SOURCE_RANK = {"label": 0, "rule": 0, "altLabel": 1, "abbreviation": 2, "hiddenLabel": 3}
+_DETERMINERS = {"the", "this", "these", "that", "those", "said", "such"}
+_AGE_UNITS = {"year", "years", "yr", "yrs", "y", "month", "months", "mo", "week", "weeks", "day", "days"}
+
+
+def _in_age_phrase(doc: Doc, start: int) -> bool:
+    """Tell whether the token at *start* is the "old" of "29-year-old"."""
+    i = start - 1
+    while i >= 0 and doc[i].text in ("-", "/"):
+        i -= 1
+    return i >= 0 and doc[i].lower_ in _AGE_UNITS
+
+
+def normalize_doc(doc: Doc) -> Doc:
+    """Set every token's ``norm_`` to radgraph's normalized form."""
+    for tok in doc:
+        if not tok.is_space and not tok.is_punct:
+            tok.norm_ = norm(tok.text)
+    return doc
+
+
+@Language.component("radgraph_normalizer", assigns=["token.norm"])
+def make_normalizer(doc: Doc) -> Doc:
+    """spaCy component ``radgraph_normalizer`` (see :func:`normalize_doc`)."""
+    return normalize_doc(doc)
+
+
+def _variants(text: str) -> set[str]:
+    """Spelling variants of a lexicon string: hyphen and space forms."""
+    out = {text}
+    if "-" in text:
+        out.add(text.replace("-", " "))
+        out.add(text.replace("-", ""))
+    words = text.split()
+    if 1 < len(words) <= 3 and all(w.isalpha() for w in words):
+        out.add("-".join(words))
+    return {re.sub(r"\s+", " ", v).strip() for v in out if v.strip()}
+
+
+class MentionMatcher:
+    """spaCy component ``radgraph_mentions``: ontology lexicon → mention spans."""
+
+    def __init__(self, nlp: Language, name: str, ontology: str, rules: str) -> None:
+        register_extensions()
+        self.nlp = nlp
+        self.name = name
+        self.source = ontology
+        self.rules_source = rules
+        self.ontology: Ontology | None = None
+        self._entries: list[LexEntry] = []
+        self._norm_matcher = PhraseMatcher(nlp.vocab, attr="NORM")
+        self._orth_matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
+        if ontology == "builtin":
+            self.set_ontology(load_ontology())
+        elif ontology not in ("custom", ""):
+            paths = [Path(p) for p in ontology.split(",")]
+            from radgraph.ontology import load_graph
+
+            self.set_ontology(build_ontology(load_graph(paths)))
+
+    # ---- building --------------------------------------------------------------------------
+
+    def set_ontology(self, ontology: Ontology) -> None:
+        """Build the matcher from an ontology's lexicon and the extra finding rules."""
+        self.ontology = ontology
+        entries = list(ontology.lexicon())
+        if self.rules_source:
+            for rule in load_rules(self.rules_source, FindingRule.from_dict):
+                if rule.concept not in ontology:
+                    raise OntologyError(f"finding rule {rule.id!r} names unknown concept {rule.concept!r}")
+                entries.append(LexEntry(rule.literal, rule.concept, "rule", rule.case_sensitive))
+        self._entries = entries
+        self._norm_matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
+        self._orth_matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
+        norm_patterns: dict[str, list[Doc]] = {}
+        orth_patterns: dict[str, list[Doc]] = {}
+        seen: set[tuple[str, str, bool]] = set()
+        for i, e in enumerate(entries):
+            for text in _variants(e.text):
+                key = (text if e.case_sensitive else text.lower(), e.concept, e.case_sensitive)
+                if key in seen:
+                    continue
+                seen.add(key)
+                pattern = self.nlp.make_doc(text)
+                if e.case_sensitive:
+                    orth_patterns.setdefault(f"{e.concept}|{i}", []).append(pattern)
+                else:
+                    normalize_doc(pattern)
+                    norm_patterns.setdefault(f"{e.concept}|{i}", []).append(pattern)
+        for key, docs in norm_patterns.items():
+            self._norm_matcher.add(key, docs)
+        for key, docs in orth_patterns.items():
+            self._orth_matcher.add(key, docs)
+
+    # ---- matching -------------------------------------------------------------------------
+
+    def _candidates(self, doc: Doc) -> Iterator[tuple[int, int, LexEntry]]:
+        strings = self.nlp.vocab.strings
+        for matcher in (self._norm_matcher, self._orth_matcher):
+            for match_id, start, end in matcher(doc):
+                key = strings[match_id]
+                entry = self._entries[int(key.rsplit("|", 1)[1])]
+                yield start, end, entry
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Find mentions and store them in ``doc.spans["rg_mentions"]``."""
+        if self.ontology is None:
+            raise OntologyError("radgraph_mentions has no ontology: call set_ontology() or load from disk")
+        onto = self.ontology
+        cands = list(self._candidates(doc))
+        cands.sort(
+            key=lambda c: (
+                -(c[1] - c[0]),
+                _SOURCE_RANK[c[2].source],
+                -onto.depth(c[2].concept),
+                c[0],
+                c[2].concept,
+            )
+        )
+        taken = [False] * len(doc)
+        spans: list[Span] = []
+        for start, end, entry in cands:
+            if any(taken[start:end]):
+                continue
+            if end - start == 1 and (doc[start].is_punct or (doc[start].lower_ == "old" and _in_age_phrase(doc, start))):
+                continue
+            for k in range(start, end):
+                taken[k] = True
+            span = Span(doc, start, end, label=onto.kind(entry.concept).value)
+            span._.rg_concept = entry.concept
+            span._.rg_kind = onto.kind(entry.concept).value
+            span._.rg_rule = f"lexicon:{entry.source}"
+            spans.append(span)
+        headings = [(s.start, s.body_start) for s in doc._.rg_sections or [] if s.body_start > s.start]
+        if headings:
+            spans = [s for s in spans if not any(a <= s.start_char < b for a, b in headings)]
+        spans.sort(key=lambda s: s.start)
+        doc.spans[MENTIONS_KEY] = spans
+        return doc
+
+    # ---- serialization --------------------------------------------------------------------
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        """Save a custom ontology next to the pipeline (the built-in one is a package resource)."""
+        p = ensure_path(path)
+        p.mkdir(parents=True, exist_ok=True)
+        if self.source == "custom" and self.ontology is not None:
+            self.ontology.graph.serialize(p / "ontology.ttl", format="turtle")
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> MentionMatcher:
+        """Load a custom ontology saved by :meth:`to_disk`."""
+        p = ensure_path(path) / "ontology.ttl"
+        if self.source == "custom" and p.exists():
+            g = new_graph()
+            g.parse(p, format="turtle")
+            self.set_ontology(build_ontology(g))
+        return self
+
+
+@Language.factory(
+    "radgraph_mentions",
+    default_config={"ontology": "builtin", "rules": "builtin:findings"},
+    assigns=["doc.spans"],
+    requires=["token.norm"],
+)
+def make_mentions(nlp: Language, name: str, ontology: str, rules: str) -> MentionMatcher:
+    """Create the mention matcher (registered as a spaCy factory).
+
+    ``ontology`` is ``"builtin"`` (the packaged ontology), ``"custom"`` (set later with
+    :meth:`MentionMatcher.set_ontology`, saved with the pipeline) or comma-separated Turtle paths.
+    """
+    return MentionMatcher(nlp, name, ontology, rules)
+
+
+def span_is_plural(span: Span) -> bool:
+    """Tell whether a mention's head (last word) is plural."""
+    words = [t for t in span if t.is_alpha]
+    return bool(words) and is_plural(words[-1].text)
+
+
+def span_is_anaphoric(span: Span) -> bool:
+    """Tell whether a mention is introduced by a definite determiner (``the mass``)."""
+    i = span.start - 1
+    return i >= 0 and span.doc[i].lower_ in _DETERMINERS
+
+
+def mention_attrs(span: Span) -> dict[str, Any]:
+    """Return the radgraph attributes of a mention span (for debugging and display)."""
+    return {
+        "text": span.text,
+        "concept": span._.rg_concept,
+        "kind": span._.rg_kind,
+        "assertion": span._.rg_assertion,
+        "temporality": span._.rg_temporality,
+        "subject": span._.rg_subject,
+    }

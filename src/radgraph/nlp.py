@@ -1,0 +1,162 @@
+"""Pipeline assembly and extraction: the only place a radgraph spaCy pipeline is built.
+
+>>> nlp = build_nlp()
+>>> ex = extract(nlp, Report("demo", "Findings\\n\\nBilateral paravertebral masses. No calcification."))
+>>> [(f.label, f.assertion.value, f.laterality) for f in ex.findings]
+[('paravertebral mass', 'present', <Laterality.BILATERAL: 'bilateral'>), ('calcification', 'absent', None)]
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import spacy
+from spacy.util import compile_infix_regex
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from radgraph import context as _context  # noqa: F401  (registers the factory)
+from radgraph import mentions as _mentions  # noqa: F401
+from radgraph import sections as _sections  # noqa: F401
+from radgraph.assemble import assemble
+from radgraph.demographics import patient_from_text
+from radgraph.extensions import MENTIONS_KEY
+from radgraph.mentions import MentionMatcher, span_is_anaphoric, span_is_plural
+from radgraph.model import (
+    Assertion,
+    ConceptKind,
+    Extraction,
+    Mention,
+    Patient,
+    Report,
+    SectionCategory,
+    Subject,
+    Temporality,
+)
+from radgraph.ontology import Ontology, load_ontology
+
+#: Largest text the pipeline takes in one piece (spaCy's own default limit is 1,000,000).
+MAX_CHARS = 2_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineConfig:
+    """Plain-data configuration of :func:`build_nlp`."""
+
+    section_rules: str = "builtin:sections"
+    context_rules: str = "builtin:context"
+    finding_rules: str = "builtin:findings"
+    discussion_gap: int = 3
+
+
+#: Extra infixes for report text: "edema.(old", "mass(es)", "T1/T2", "L4-L5".
+_INFIXES = (
+    r"(?<=[A-Za-z])[.;:,](?=[(A-Za-z])",
+    r"(?<=[A-Za-z0-9.])[()](?=[A-Za-z0-9])",
+    r"(?<=[A-Za-z0-9])[()](?=[.,;:])",
+)
+
+
+def _tune_tokenizer(nlp: Language) -> None:
+    infixes = list(nlp.Defaults.infixes or []) + list(_INFIXES)
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+
+
+def build_nlp(ontology: Ontology | None = None, config: PipelineConfig = PipelineConfig()) -> Language:
+    """Assemble the pipeline: sentencizer, sections, normalizer, mentions, context.
+
+    With no *ontology* the packaged one is used; a custom ontology is stored with the pipeline
+    by ``nlp.to_disk`` and restored by ``spacy.load``.
+    """
+    nlp = spacy.blank("en")
+    nlp.max_length = MAX_CHARS
+    _tune_tokenizer(nlp)
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("radgraph_sections", config={"rules": config.section_rules, "gap": config.discussion_gap})
+    nlp.add_pipe("radgraph_normalizer")
+    source = "builtin" if ontology is None else "custom"
+    matcher = nlp.add_pipe("radgraph_mentions", config={"ontology": source, "rules": config.finding_rules})
+    if ontology is not None:
+        assert isinstance(matcher, MentionMatcher)
+        matcher.set_ontology(ontology)
+    nlp.add_pipe("radgraph_context", config={"rules": config.context_rules})
+    return nlp
+
+
+def pipeline_ontology(nlp: Language) -> Ontology:
+    """Return the ontology a pipeline's mention matcher uses."""
+    matcher = nlp.get_pipe("radgraph_mentions")
+    assert isinstance(matcher, MentionMatcher)
+    return matcher.ontology if matcher.ontology is not None else load_ontology()
+
+
+def _doc(nlp: Language, report: Report) -> Doc:
+    doc = nlp.make_doc(report.text)
+    if report.sections:
+        doc._.rg_sections = list(report.sections)
+    for _, proc in nlp.pipeline:
+        doc = proc(doc)
+    return doc
+
+
+def mentions_of(doc: Doc) -> list[Mention]:
+    """Turn a processed doc's mention spans into :class:`Mention` records (character offsets)."""
+    sent_starts = [s.start for s in doc.sents]
+    out: list[Mention] = []
+    for span in doc.spans[MENTIONS_KEY] if MENTIONS_KEY in doc.spans else []:
+        out.append(
+            Mention(
+                start=span.start_char,
+                end=span.end_char,
+                text=span.text,
+                concept=span._.rg_concept,
+                kind=ConceptKind(span._.rg_kind),
+                rule_id=span._.rg_rule or "",
+                sentence=bisect.bisect_right(sent_starts, span.start) - 1,
+                section=SectionCategory(span._.rg_section or "other"),
+                assertion=Assertion(span._.rg_assertion),
+                temporality=Temporality(span._.rg_temporality),
+                subject=Subject(span._.rg_subject),
+                plural=span_is_plural(span),
+                anaphoric=span_is_anaphoric(span),
+            )
+        )
+    return out
+
+
+def _patient(report: Report, doc: Doc) -> Patient:
+    sections = doc._.rg_sections or []
+    order = (SectionCategory.PATIENT, SectionCategory.TITLE, SectionCategory.CLINICAL)
+    texts = [doc.text[s.start : s.end] for cat in order for s in sections if s.category is cat]
+    found = Patient()
+    for t in texts or [doc.text[:2000]]:
+        p = patient_from_text(t)
+        found = Patient(found.age if found.age is not None else p.age, found.sex or p.sex)
+        if found.age is not None and found.sex is not None:
+            break
+    return found
+
+
+def extract(nlp: Language, report: Report) -> Extraction:
+    """Extract findings, diagnoses and demographics from one report."""
+    doc = _doc(nlp, report)
+    onto = pipeline_ontology(nlp)
+    mentions = mentions_of(doc)
+    sections = tuple(doc._.rg_sections or ())
+    findings, diagnoses, statements = assemble(mentions, report.text, sections, onto)
+    return Extraction(
+        report=report,
+        patient=_patient(report, doc),
+        sections=sections,
+        findings=tuple(findings),
+        diagnoses=tuple(diagnoses),
+        statements=tuple(statements),
+    )
+
+
+def extract_many(nlp: Language, reports: Iterable[Report]) -> Iterator[Extraction]:
+    """Extract every report in turn."""
+    for r in reports:
+        yield extract(nlp, r)

@@ -1,0 +1,390 @@
+"""The packaged ontology as a read-only view: labels, synonyms, hierarchy, definitions.
+
+The Turtle modules in ``radgraph/resources/ontology/`` are the single source. This module
+loads them through :mod:`importlib.resources` and answers the questions the pipeline asks:
+what a label means, what a concept's ancestors are, which defined classes refine a finding.
+
+>>> onto = load_ontology()
+>>> onto.label("rg:Thalassemia")
+'thalassemia'
+>>> "rg:Anemia" in onto.ancestors("rg:Thalassemia")
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Literal, overload
+
+from rdflib import OWL, RDF, RDFS, SKOS, BNode, Graph, Literal as RdfLiteral, URIRef
+from rdflib.collection import Collection
+
+from radgraph.errors import OntologyError, UnknownTermError
+from radgraph.model import ConceptKind
+from radgraph.vocab import RG, Curie, compress, is_curie, new_graph, prefix_map
+
+_KIND_ROOTS: tuple[tuple[str, ConceptKind], ...] = (
+    ("rg:Finding", ConceptKind.FINDING),
+    ("rg:AnatomicalSite", ConceptKind.SITE),
+    ("rg:ClinicalCondition", ConceptKind.CONDITION),
+    ("rg:Laterality", ConceptKind.LATERALITY),
+    ("rg:Modality", ConceptKind.MODALITY),
+    ("rg:MRSequence", ConceptKind.SEQUENCE),
+    ("rg:SignalCharacteristic", ConceptKind.SIGNAL),
+    ("rg:EnhancementCharacteristic", ConceptKind.ENHANCEMENT),
+    ("rg:Chronicity", ConceptKind.CHRONICITY),
+    ("rg:Descriptor", ConceptKind.DESCRIPTOR),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Restriction:
+    """An existential restriction ``property some filler`` of a defined class."""
+
+    prop: Curie
+    filler: Curie
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """A defined class: ``concept ≡ base ⊓ ∃p1.f1 ⊓ …`` (the shapes the extractor can classify)."""
+
+    concept: Curie
+    base: Curie
+    restrictions: tuple[Restriction, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """One ontology concept and its lexical and structural facts."""
+
+    curie: Curie
+    label: str
+    alt_labels: tuple[str, ...] = ()
+    hidden_labels: tuple[str, ...] = ()
+    abbreviations: tuple[str, ...] = ()
+    parents: tuple[Curie, ...] = ()
+    part_of: tuple[Curie, ...] = ()
+    xrefs: tuple[Curie, ...] = ()
+    deprecated: bool = False
+    bilaterally_paired: bool = False
+    abstract: bool = False
+    definition: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LexEntry:
+    """One string the matcher looks for, the concept it names, and how to match it."""
+
+    text: str
+    concept: Curie
+    source: Literal["label", "altLabel", "hiddenLabel", "abbreviation", "rule"]
+    case_sensitive: bool = False
+
+
+@dataclass(slots=True)
+class Ontology:
+    """A read-only view of the radgraph ontology (build it with :func:`load_ontology`)."""
+
+    concepts: Mapping[Curie, Concept]
+    definitions: tuple[Definition, ...]
+    graph: Graph
+    _ancestors: dict[Curie, frozenset[Curie]] = field(default_factory=dict)
+    _children: dict[Curie, list[Curie]] = field(default_factory=dict)
+    _by_text: dict[str, list[Curie]] = field(default_factory=dict)
+    _descendant_count: dict[Curie, int] = field(default_factory=dict)
+    _kinds: dict[Curie, ConceptKind] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        children: dict[Curie, list[Curie]] = defaultdict(list)
+        for c in self.concepts.values():
+            for p in c.parents:
+                children[p].append(c.curie)
+        self._children = dict(children)
+        by_text: dict[str, list[Curie]] = defaultdict(list)
+        for c in self.concepts.values():
+            if c.deprecated:
+                continue
+            for text in (c.label, *c.alt_labels, *c.hidden_labels, *c.abbreviations):
+                key = text.casefold()
+                if c.curie not in by_text[key]:
+                    by_text[key].append(c.curie)
+        self._by_text = dict(by_text)
+
+    # ---- lookups -------------------------------------------------------------------------
+
+    def __contains__(self, curie: object) -> bool:
+        return curie in self.concepts
+
+    def __len__(self) -> int:
+        return len(self.concepts)
+
+    def __iter__(self) -> Iterator[Curie]:
+        return iter(self.concepts)
+
+    def concept(self, curie: str) -> Concept:
+        """Return a concept by CURIE, raising :class:`UnknownTermError` when absent."""
+        try:
+            return self.concepts[Curie(curie)]
+        except KeyError:
+            raise UnknownTermError(f"unknown concept {curie!r}") from None
+
+    def label(self, curie: str) -> str:
+        """Return the preferred label of a concept."""
+        return self.concept(curie).label
+
+    @overload
+    def lookup(self, term: str, *, strict: Literal[True] = True) -> Curie: ...
+
+    @overload
+    def lookup(self, term: str, *, strict: Literal[False]) -> Curie | None: ...
+
+    def lookup(self, term: str, *, strict: bool = True) -> Curie | None:
+        """Resolve a CURIE, label, synonym or abbreviation to a concept CURIE.
+
+        >>> load_ontology().lookup("EMH")
+        'rg:ExtramedullaryHematopoiesis'
+        """
+        text = term.strip()
+        if is_curie(text) and text in self.concepts:
+            return Curie(text)
+        hits = self._by_text.get(text.casefold())
+        if not hits and text.lower().endswith("s"):
+            hits = self._by_text.get(text.casefold()[:-1])
+        if hits:
+            return sorted(hits, key=lambda c: (-self.depth(c), c))[0]
+        if strict:
+            raise UnknownTermError(f"no concept is named {term!r} (give a label, synonym or CURIE)")
+        return None
+
+    def kind(self, curie: str) -> ConceptKind:
+        """Return the top-level branch a concept belongs to."""
+        key = Curie(curie)
+        if key not in self._kinds:
+            anc = self.ancestors(key, include_self=True)
+            kind = ConceptKind.OTHER
+            for root, k in _KIND_ROOTS:
+                if root in anc:
+                    kind = k
+                    break
+            self._kinds[key] = kind
+        return self._kinds[key]
+
+    # ---- hierarchy -----------------------------------------------------------------------
+
+    def parents(self, curie: str) -> tuple[Curie, ...]:
+        """Return the direct named superclasses of a concept."""
+        return self.concept(curie).parents
+
+    def children(self, curie: str) -> tuple[Curie, ...]:
+        """Return the direct named subclasses of a concept."""
+        return tuple(self._children.get(Curie(curie), ()))
+
+    def ancestors(self, curie: str, *, include_self: bool = False) -> frozenset[Curie]:
+        """Return every named superclass of a concept (transitively)."""
+        key = Curie(curie)
+        if key not in self._ancestors:
+            seen: set[Curie] = set()
+            stack = list(self.concepts[key].parents) if key in self.concepts else []
+            while stack:
+                p = stack.pop()
+                if p in seen:
+                    continue
+                seen.add(p)
+                if p in self.concepts:
+                    stack.extend(self.concepts[p].parents)
+            self._ancestors[key] = frozenset(seen)
+        anc = self._ancestors[key]
+        return anc | {key} if include_self else anc
+
+    def descendants(self, curie: str, *, include_self: bool = False) -> frozenset[Curie]:
+        """Return every named subclass of a concept (transitively)."""
+        seen: set[Curie] = set()
+        stack = list(self._children.get(Curie(curie), ()))
+        while stack:
+            c = stack.pop()
+            if c not in seen:
+                seen.add(c)
+                stack.extend(self._children.get(c, ()))
+        return frozenset(seen | {Curie(curie)}) if include_self else frozenset(seen)
+
+    def is_a(self, curie: str, ancestor: str) -> bool:
+        """Tell whether *curie* is *ancestor* or one of its subclasses."""
+        return curie == ancestor or ancestor in self.ancestors(curie)
+
+    def part_of_closure(self, curie: str) -> frozenset[Curie]:
+        """Return the sites a site is part of, transitively, through part-of and subclass links."""
+        seen: set[Curie] = set()
+        stack = [Curie(curie)]
+        while stack:
+            c = stack.pop()
+            if c in seen or c not in self.concepts:
+                continue
+            seen.add(c)
+            stack.extend(self.concepts[c].part_of)
+            stack.extend(self.concepts[c].parents)
+        seen.discard(Curie(curie))
+        return frozenset(seen)
+
+    def depth(self, curie: str) -> int:
+        """Return the length of the longest path from a concept up to a root."""
+        c = self.concepts.get(Curie(curie))
+        if c is None or not c.parents:
+            return 0
+        return 1 + max(self.depth(p) for p in c.parents if p != curie)
+
+    def information_content(self, curie: str) -> float:
+        """Return the intrinsic information content ``-log((descendants+1)/N)`` of a concept."""
+        key = Curie(curie)
+        if key not in self._descendant_count:
+            self._descendant_count[key] = len(self.descendants(key))
+        return -math.log((self._descendant_count[key] + 1) / max(len(self.concepts), 1))
+
+    def definitions_refining(self, curie: str) -> list[Definition]:
+        """Return defined classes whose base is *curie* or one of its ancestors."""
+        anc = self.ancestors(curie, include_self=True)
+        return [d for d in self.definitions if d.base in anc and d.concept != curie]
+
+    def definition_of(self, curie: str) -> Definition | None:
+        """Return the definition of a defined class, if it has one."""
+        for d in self.definitions:
+            if d.concept == curie:
+                return d
+        return None
+
+    # ---- lexicon ------------------------------------------------------------------------
+
+    def lexicon(self) -> Iterator[LexEntry]:
+        """Yield every string that names a (non-deprecated) concept."""
+        for c in self.concepts.values():
+            if c.deprecated or c.abstract:
+                continue
+            yield LexEntry(c.label, c.curie, "label")
+            for t in c.alt_labels:
+                yield LexEntry(t, c.curie, "altLabel")
+            for t in c.hidden_labels:
+                yield LexEntry(t, c.curie, "hiddenLabel")
+            for t in c.abbreviations:
+                yield LexEntry(t, c.curie, "abbreviation", case_sensitive=True)
+
+    def by_kind(self, kind: ConceptKind) -> list[Curie]:
+        """Return all concepts of one kind."""
+        return [c for c in self.concepts if self.kind(c) is kind]
+
+
+def _curie(node: object) -> Curie | None:
+    if isinstance(node, URIRef):
+        try:
+            return compress(str(node))
+        except ValueError:
+            return None
+    return None
+
+
+def _texts(g: Graph, s: URIRef, p: URIRef) -> tuple[str, ...]:
+    out = sorted({str(o) for o in g.objects(s, p) if isinstance(o, RdfLiteral)})
+    return tuple(out)
+
+
+def _parse_definition(g: Graph, concept: Curie, node: BNode) -> Definition | None:
+    members = g.value(node, OWL.intersectionOf)
+    if members is None:
+        return None
+    base: Curie | None = None
+    restrictions: list[Restriction] = []
+    for m in Collection(g, members):
+        if isinstance(m, URIRef):
+            if base is not None:
+                return None
+            base = _curie(m)
+        elif isinstance(m, BNode):
+            prop = _curie(g.value(m, OWL.onProperty))
+            filler = _curie(g.value(m, OWL.someValuesFrom))
+            if prop is None or filler is None:
+                return None
+            restrictions.append(Restriction(prop, filler))
+    if base is None or not restrictions:
+        return None
+    return Definition(concept, base, tuple(restrictions))
+
+
+def ontology_sources() -> list[tuple[str, str]]:
+    """Return ``(name, Turtle text)`` of every packaged ontology module, core first."""
+    folder = files("radgraph.resources").joinpath("ontology")
+    names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".ttl"))
+    names.sort(key=lambda n: (n != "radgraph.ttl", n))
+    return [(n, folder.joinpath(n).read_text(encoding="utf-8")) for n in names]
+
+
+def build_ontology(graph: Graph) -> Ontology:
+    """Build the :class:`Ontology` view of an rdflib graph holding the TBox."""
+    concepts: dict[Curie, Concept] = {}
+    definitions: list[Definition] = []
+    declared = [s for s in graph.subjects(RDF.type, OWL.Class) if isinstance(s, URIRef)]
+    for s in sorted(set(declared)):
+        curie = _curie(s)
+        if curie is None:
+            continue
+        labels = _texts(graph, s, RDFS.label)
+        if not labels:
+            raise OntologyError(f"class {curie!r} has no rdfs:label")
+        parents = tuple(sorted(c for o in graph.objects(s, RDFS.subClassOf) if (c := _curie(o)) is not None))
+        part_of = tuple(sorted(c for o in graph.objects(s, RG.partOf) if (c := _curie(o)) is not None))
+        xrefs = tuple(
+            sorted(
+                c
+                for p in (SKOS.exactMatch, SKOS.closeMatch)
+                for o in graph.objects(s, p)
+                if (c := _curie(o)) is not None
+            )
+        )
+        concepts[curie] = Concept(
+            curie=curie,
+            label=labels[0],
+            alt_labels=_texts(graph, s, SKOS.altLabel),
+            hidden_labels=_texts(graph, s, SKOS.hiddenLabel),
+            abbreviations=_texts(graph, s, RG.abbreviation),
+            parents=parents,
+            part_of=part_of,
+            xrefs=xrefs,
+            deprecated=(s, OWL.deprecated, RdfLiteral(True)) in graph,
+            bilaterally_paired=(s, RG.bilaterallyPaired, RdfLiteral(True)) in graph,
+            abstract=str(graph.value(s, RG.lexicalScope) or "") == "none",
+            definition=str(graph.value(s, SKOS.definition) or ""),
+        )
+        for eq in graph.objects(s, OWL.equivalentClass):
+            if isinstance(eq, BNode):
+                d = _parse_definition(graph, curie, eq)
+                if d is not None:
+                    definitions.append(d)
+    return Ontology(concepts=concepts, definitions=tuple(definitions), graph=graph)
+
+
+def load_graph(extra: Iterable[Path] = ()) -> Graph:
+    """Parse the packaged ontology modules (and *extra* Turtle files) into one rdflib graph."""
+    g = new_graph()
+    for name, text in ontology_sources():
+        try:
+            g.parse(data=text, format="turtle")
+        except Exception as exc:  # rdflib raises many parser exception types
+            raise OntologyError(f"cannot parse ontology module {name!r}: {exc}") from exc
+    for path in extra:
+        try:
+            g.parse(path, format="turtle")
+        except Exception as exc:
+            raise OntologyError(f"cannot parse ontology file {str(path)!r}: {exc}") from exc
+    for p, iri in prefix_map().items():
+        g.bind(p, iri, override=True)
+    return g
+
+
+@cache
+def load_ontology() -> Ontology:
+    """Load the packaged ontology (cached: the view is read-only)."""
+    return build_ontology(load_graph())

@@ -1,0 +1,1 @@
+"""Packaged data: ontology, knowledge, rules and the prefix map."""

@@ -1,0 +1,160 @@
+"""Section detection: headings to :class:`~radgraph.model.Section` records.
+
+The algorithm is a pure function over text (:func:`detect_sections`); the spaCy component
+``radgraph_sections`` only adapts a ``Doc``: it stores the sections in ``Doc._.rg_sections``
+(unless an importer already set them) and starts a sentence at every section body, blank line
+and list item.
+
+>>> from radgraph.rules import SectionRule, load_rules
+>>> rules = load_rules("builtin:sections", SectionRule.from_dict)
+>>> [s.category.value for s in detect_sections("Title\\n\\nFindings\\n\\nA mass.\\n\\nImpression: tumor", rules)]
+['title', 'findings', 'impression']
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from radgraph.extensions import register_extensions
+from radgraph.model import Section, SectionCategory
+from radgraph.rules import SectionRule, load_rules
+
+_LINE = re.compile(r"[^\n]*(?:\n|$)")
+_MAX_HEADING_WORDS = 7
+_LIST_ITEM = re.compile(r"^(?:[-•*]|\d+[.)])$")
+
+
+@dataclass(frozen=True, slots=True)
+class _Heading:
+    start: int
+    body_start: int
+    title: str
+    rule: SectionRule
+
+
+def _compile(rules: Sequence[SectionRule]) -> list[tuple[SectionRule, re.Pattern[str], re.Pattern[str] | None]]:
+    out = []
+    for r in rules:
+        whole = re.compile(rf"^\s*(?:{r.pattern})\s*:?\s*$", re.IGNORECASE)
+        inline = re.compile(rf"^\s*(?:{r.pattern})\s*:[ \t]*(?=\S)", re.IGNORECASE) if r.inline else None
+        out.append((r, whole, inline))
+    return out
+
+
+def _headings(text: str, rules: Sequence[SectionRule]) -> list[_Heading]:
+    compiled = _compile(rules)
+    found: list[_Heading] = []
+    pos = 0
+    for m in _LINE.finditer(text):
+        line = m.group(0)
+        if not line:
+            break
+        start, stripped = m.start(), line.strip()
+        if stripped and len(stripped.split()) <= _MAX_HEADING_WORDS:
+            for rule, whole, _ in compiled:
+                if whole.match(stripped):
+                    found.append(_Heading(start, m.end(), stripped.rstrip(":").strip(), rule))
+                    break
+            else:
+                stripped = ""
+        if stripped == "" or not found or found[-1].start != start:
+            for rule, _, inline in compiled:
+                if inline is not None and (im := inline.match(line)):
+                    title = line[: im.end()].strip().rstrip(":").strip()
+                    found.append(_Heading(start, start + im.end(), title, rule))
+                    break
+        pos = m.end()
+    del pos
+    return found
+
+
+def _split_gap(text: str, start: int, end: int, gap: int) -> int | None:
+    """Return where unlabelled text begins after the first block of a section body, if any."""
+    body = text[start:end]
+    lead = len(body) - len(body.lstrip())
+    m = re.search(r"\n(?:[ \t]*\n){%d,}" % (gap - 1), body[lead:])
+    if m is None:
+        return None
+    rest = start + lead + m.end()
+    return rest if text[rest:end].strip() else None
+
+
+def detect_sections(text: str, rules: Sequence[SectionRule], *, gap: int = 3) -> list[Section]:
+    """Split *text* into sections by heading rules.
+
+    Text before the first heading is the title (when short) or ``other``. A run of *gap* or more
+    line breaks inside a section whose rule has ``after_gap`` starts an unlabelled section of
+    that category.
+    """
+    heads = _headings(text, rules)
+    sections: list[Section] = []
+    first = heads[0].start if heads else len(text)
+    if text[:first].strip():
+        lead = text[:first]
+        s = len(lead) - len(lead.lstrip())
+        category = SectionCategory.TITLE if len(lead.strip().splitlines()) <= 2 and heads else SectionCategory.OTHER
+        sections.append(Section(category, "", s, s, len(lead.rstrip())))
+    for i, h in enumerate(heads):
+        end = heads[i + 1].start if i + 1 < len(heads) else len(text)
+        end = h.body_start + len(text[h.body_start:end].rstrip())
+        split = _split_gap(text, h.body_start, end, gap) if h.rule.after_gap else None
+        if split is not None and h.rule.after_gap is not None:
+            first_end = h.body_start + len(text[h.body_start:split].rstrip())
+            sections.append(Section(h.rule.category, h.title, h.start, h.body_start, first_end))
+            sections.append(Section(h.rule.after_gap, "", split, split, max(end, split)))
+        else:
+            sections.append(Section(h.rule.category, h.title, h.start, h.body_start, max(end, h.body_start)))
+    return sections
+
+
+def section_at(sections: Sequence[Section], offset: int) -> Section | None:
+    """Return the section containing character *offset*."""
+    for s in sections:
+        if s.start <= offset < max(s.end, s.start + 1):
+            return s
+    return None
+
+
+class SectionComponent:
+    """spaCy component ``radgraph_sections``: detects sections and marks sentence starts."""
+
+    def __init__(self, nlp: Language, name: str, rules: str, gap: int) -> None:
+        register_extensions()
+        self.name = name
+        self.rules_source = rules
+        self.gap = gap
+        self.rules = load_rules(rules, SectionRule.from_dict)
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Set ``doc._.rg_sections`` and sentence boundaries."""
+        if not doc._.rg_sections:
+            doc._.rg_sections = detect_sections(doc.text, self.rules, gap=self.gap)
+        boundaries = sorted({s.start for s in doc._.rg_sections} | {s.body_start for s in doc._.rg_sections})
+        for tok in doc[1:]:
+            if tok.is_space:
+                continue
+            prev = doc[tok.i - 1]
+            k = bisect.bisect_right(boundaries, prev.idx)
+            crosses = k < len(boundaries) and boundaries[k] <= tok.idx
+            blank_line = prev.is_space and prev.text.count("\n") >= 2
+            list_item = "\n" in prev.text_with_ws and _LIST_ITEM.match(tok.text) is not None
+            if crosses or blank_line or list_item:
+                tok.is_sent_start = True
+        return doc
+
+
+@Language.factory(
+    "radgraph_sections",
+    default_config={"rules": "builtin:sections", "gap": 3},
+    assigns=["doc._.rg_sections", "token.is_sent_start"],
+    requires=["token.is_sent_start"],
+)
+def make_sections(nlp: Language, name: str, rules: str, gap: int) -> SectionComponent:
+    """Create the section component (registered as a spaCy factory)."""
+    return SectionComponent(nlp, name, rules, gap)

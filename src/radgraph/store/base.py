@@ -1,0 +1,157 @@
+"""The :class:`Store` protocol, result rows, and the descriptor-based factory."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, Self, runtime_checkable
+
+from rdflib import BNode, Graph, URIRef
+from rdflib.term import Node
+
+from radgraph.errors import StoreError, StoreUnavailable
+
+Triple = tuple[URIRef, URIRef, Node]
+Binding = Mapping[str, Node]
+
+ENV_VAR = "RADGRAPH_STORE"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One solution of a SELECT query: values by variable name (``None`` when unbound)."""
+
+    variables: tuple[str, ...]
+    values: tuple[Node | None, ...]
+
+    def __getitem__(self, key: str | int) -> Node | None:
+        if isinstance(key, int):
+            return self.values[key]
+        try:
+            return self.values[self.variables.index(key)]
+        except ValueError:
+            raise KeyError(f"no variable {key!r} in row; variables: {self.variables}") from None
+
+    def get(self, key: str, default: Node | None = None) -> Node | None:
+        """Return a value by variable name, or *default*."""
+        try:
+            value = self[key]
+        except KeyError:
+            return default
+        return default if value is None else value
+
+    def text(self, key: str) -> str:
+        """Return a value as text ("" when unbound)."""
+        value = self.get(key)
+        return "" if value is None else str(value)
+
+    def __iter__(self) -> Iterator[Node | None]:
+        return iter(self.values)
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What every radgraph store backend offers (see ``tests/contract/``)."""
+
+    descriptor: str
+
+    def add(self, triples: Iterable[Triple], *, graph: URIRef) -> None:
+        """Add triples to a named graph (blank nodes are rejected)."""
+        ...
+
+    def replace_graph(self, graph: URIRef, triples: Iterable[Triple]) -> None:
+        """Replace a named graph's content atomically."""
+        ...
+
+    def remove_graph(self, graph: URIRef) -> None:
+        """Remove a named graph and its triples."""
+        ...
+
+    def load(self, data: str, *, format: str, graph: URIRef) -> None:
+        """Parse an RDF document (Turtle, N-Triples) into a named graph, replacing it."""
+        ...
+
+    def graphs(self) -> list[URIRef]:
+        """Return the named graphs."""
+        ...
+
+    def select(self, query: str, bindings: Binding | None = None) -> list[Row]:
+        """Run a SELECT query over the union of all graphs, with typed variable bindings."""
+        ...
+
+    def ask(self, query: str, bindings: Binding | None = None) -> bool:
+        """Run an ASK query."""
+        ...
+
+    def construct(self, query: str, bindings: Binding | None = None) -> Graph:
+        """Run a CONSTRUCT (or DESCRIBE) query and return an rdflib graph."""
+        ...
+
+    def __len__(self) -> int: ...
+
+    def close(self) -> None:
+        """Release the store (flush to disk, drop locks)."""
+        ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+def reject_bnodes(triples: Iterable[Triple]) -> Iterator[Triple]:
+    """Yield triples, raising :class:`StoreError` on a blank node (instance data has none)."""
+    for t in triples:
+        for term in t:
+            if isinstance(term, BNode):
+                raise StoreError(f"blank nodes are not accepted in instance data: {t!r}")
+        yield t
+
+
+def default_descriptor() -> str:
+    """Return the store descriptor from ``$RADGRAPH_STORE``, or the per-user default on disk."""
+    env = os.environ.get(ENV_VAR, "").strip()
+    if env:
+        return env
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return f"oxigraph:{base / 'radgraph' / 'store'}"
+
+
+def _oxigraph(arg: str, read_only: bool) -> Store:
+    from radgraph.store.oxigraph import OxigraphStore
+
+    if not arg:
+        raise StoreUnavailable("oxigraph: needs a folder, e.g. 'oxigraph:var/store' (or use 'memory:')")
+    return OxigraphStore(Path(arg), read_only=read_only)
+
+
+def _memory(arg: str, read_only: bool) -> Store:
+    from radgraph.store.oxigraph import OxigraphStore
+
+    return OxigraphStore(None)
+
+
+def _sparql(arg: str, read_only: bool) -> Store:
+    from radgraph.store.sparql import SparqlStore
+
+    return SparqlStore(arg, read_only=read_only)
+
+
+BACKENDS: dict[str, Callable[[str, bool], Store]] = {
+    "memory": _memory,
+    "oxigraph": _oxigraph,
+    "sparql": _sparql,
+}
+
+
+def open_store(descriptor: str | None = None, *, read_only: bool = False) -> Store:
+    """Open a store by descriptor: ``memory:``, ``oxigraph:PATH`` or ``sparql:URL``.
+
+    Without a descriptor, ``$RADGRAPH_STORE`` or the per-user default is used.
+    """
+    desc = descriptor if descriptor is not None else default_descriptor()
+    kind, sep, arg = desc.partition(":")
+    if not sep or kind not in BACKENDS:
+        raise StoreUnavailable(f"unknown store descriptor {desc!r}; use one of: memory:, oxigraph:PATH, sparql:URL")
+    return BACKENDS[kind](arg, read_only)

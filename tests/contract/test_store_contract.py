@@ -1,0 +1,109 @@
+"""One suite, every backend: the semantics every Store must share."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import XSD, BNode, Literal, URIRef
+from rdflib.compare import graph_diff, isomorphic, to_isomorphic
+
+from radgraph.errors import QueryError, StoreError
+from radgraph.queries import with_values
+from radgraph.vocab import new_graph, sparql_prefixes
+
+EX = "https://example.org/radgraph/data/test/"
+G1, G2 = URIRef(EX + "g1"), URIRef(EX + "g2")
+A, B, C = URIRef(EX + "a"), URIRef(EX + "b"), URIRef(EX + "c")
+P = URIRef(EX + "p")
+
+
+def test_add_and_len(store) -> None:  # type: ignore[no-untyped-def]
+    store.add([(A, P, B), (B, P, C)], graph=G1)
+    assert len(store) == 2
+    assert store.graphs() == [G1]
+
+
+def test_blank_nodes_are_rejected(store) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(StoreError, match="blank node"):
+        store.add([(A, P, BNode())], graph=G1)
+    assert len(store) == 0
+
+
+def test_replace_graph_is_idempotent_and_touches_one_graph(store) -> None:  # type: ignore[no-untyped-def]
+    store.add([(A, P, C)], graph=G2)
+    store.replace_graph(G1, [(A, P, B)])
+    store.replace_graph(G1, [(A, P, B)])
+    assert len(store) == 2
+    store.replace_graph(G1, [(B, P, C)])
+    rows = store.select("SELECT ?s ?o WHERE { GRAPH <%s> { ?s ?p ?o } }" % G1)
+    assert [(r["s"], r["o"]) for r in rows] == [(B, C)]
+    assert len(store) == 2  # G2 untouched
+
+
+def test_named_graphs_and_union_default(store) -> None:  # type: ignore[no-untyped-def]
+    store.add([(A, P, B)], graph=G1)
+    store.add([(B, P, C)], graph=G2)
+    rows = store.select("SELECT ?x WHERE { ?a <%s> ?b . ?b <%s> ?x }" % (P, P))
+    assert [r["x"] for r in rows] == [C]
+    rows = store.select("SELECT ?g WHERE { GRAPH ?g { <%s> ?p ?o } }" % A)
+    assert [r["g"] for r in rows] == [G1]
+
+
+def test_literals_keep_datatypes_and_language_tags(store) -> None:  # type: ignore[no-untyped-def]
+    typed = Literal(29, datatype=XSD.integer)
+    tagged = Literal("masse paravertébrale", lang="fr")
+    quoted = Literal('a "quoted"\nline')
+    store.add([(A, P, typed), (B, P, tagged), (C, P, quoted)], graph=G1)
+    rows = {r["s"]: r["o"] for r in store.select("SELECT ?s ?o WHERE { ?s ?p ?o }")}
+    assert rows[A] == typed and rows[A].datatype == XSD.integer
+    assert rows[B] == tagged and rows[B].language == "fr"
+    assert rows[C] == quoted
+
+
+def test_bound_variable_not_projected(store) -> None:  # type: ignore[no-untyped-def]
+    store.add([(A, P, B), (C, P, B), (A, P, C)], graph=G1)
+    q = with_values("SELECT ?s WHERE { #@bind\n ?s <%s> ?o }" % P, {"o": B})
+    assert sorted(r["s"] for r in store.select(q)) == [A, C]
+
+
+def test_optional_parameter_left_unbound(store) -> None:  # type: ignore[no-untyped-def]
+    store.add([(A, P, B), (C, P, C)], graph=G1)
+    text = "SELECT ?s WHERE { #@bind\n ?s <%s> ?o . FILTER(!BOUND(?want) || ?o = ?want) }" % P
+    assert len(store.select(with_values(text, {}))) == 2
+    assert [r["s"] for r in store.select(with_values(text, {"want": B}))] == [A]
+
+
+def test_hostile_literal_parameters_stay_literals(store) -> None:  # type: ignore[no-untyped-def]
+    store.add([(A, P, Literal("x"))], graph=G1)
+    hostile = Literal('x" } UNION { ?s ?p ?o } #\n}')
+    q = with_values("SELECT ?s WHERE { #@bind\n ?s <%s> ?v }" % P, {"v": hostile})
+    assert store.select(q) == []
+
+
+def test_ask_and_construct(store) -> None:  # type: ignore[no-untyped-def]
+    store.add([(A, P, B)], graph=G1)
+    assert store.ask("ASK { ?s ?p ?o }") is True
+    assert store.ask("ASK { ?s ?p <%s> }" % C) is False
+    g = store.construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    expected = new_graph()
+    expected.add((A, P, B))
+    if not isomorphic(g, expected):
+        _, only_got, only_want = graph_diff(to_isomorphic(g), to_isomorphic(expected))
+        pytest.fail(f"got extra {list(only_got)}, missing {list(only_want)}")
+
+
+def test_invalid_query_is_a_query_error(store) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(QueryError):
+        store.select("SELECT WHERE {")
+
+
+def test_load_parses_turtle_into_a_graph(store) -> None:  # type: ignore[no-untyped-def]
+    store.load("<%s> <%s> <%s> ." % (A, P, B), format="turtle", graph=G1)
+    store.load("<%s> <%s> <%s> ." % (A, P, C), format="turtle", graph=G1)
+    rows = store.select(sparql_prefixes() + "SELECT ?o WHERE { ?s ?p ?o }")
+    assert [r["o"] for r in rows] == [C]
+
+
+def test_remove_graph(store) -> None:  # type: ignore[no-untyped-def]
+    store.add([(A, P, B)], graph=G1)
+    store.remove_graph(G1)
+    assert len(store) == 0 and store.graphs() == []

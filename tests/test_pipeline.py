@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import spacy
+
+from radgraph.context import assign_context, resolve_triggers, Trigger
+from radgraph.model import Assertion, Report, SectionCategory, Subject, Temporality
+from radgraph.nlp import build_nlp, extract
+from radgraph.rules import ContextCategory, ContextRule, Direction, SectionRule, load_rules
+from radgraph.sections import detect_sections
+
+import pytest
+from radgraph.errors import RuleError
+
+
+def test_sections_of_the_seed(seed_text) -> None:  # type: ignore[no-untyped-def]
+    rules = load_rules("builtin:sections", SectionRule.from_dict)
+    cats = [s.category for s in detect_sections(seed_text, rules)]
+    for c in (SectionCategory.PATIENT, SectionCategory.CLINICAL, SectionCategory.FINDINGS,
+              SectionCategory.DISCUSSION, SectionCategory.FINAL_DIAGNOSIS):
+        assert c in cats
+    disc = next(s for s in detect_sections(seed_text, rules) if s.category is SectionCategory.DISCUSSION)
+    assert seed_text[disc.body_start:].startswith("Extramedullary hematopoiesis is a compensatory")
+
+
+def test_context_scopes() -> None:
+    neg = ContextRule("n", "no", ContextCategory.NEGATED, Direction.FORWARD, 5)
+    back = ContextRule("b", "is excluded", ContextCategory.NEGATED, Direction.BACKWARD)
+    term = ContextRule("t", "but", ContextCategory.TERMINATE, Direction.NONE)
+    trig = resolve_triggers([Trigger(0, 1, neg), Trigger(3, 4, term)])
+    res = assign_context([(1, 2), (5, 6)], trig)
+    assert res[0].assertion is Assertion.ABSENT and res[1].assertion is Assertion.PRESENT
+    res = assign_context([(0, 1)], [Trigger(2, 4, back)])
+    assert res[0].assertion is Assertion.ABSENT
+    # beyond max_scope
+    assert assign_context([(9, 10)], [Trigger(0, 1, neg)])[0].assertion is Assertion.PRESENT
+
+
+@pytest.mark.parametrize(
+    "sentence,concept,attr,value",
+    [
+        ("Findings: no paravertebral mass.", "rg:ParavertebralMass", "assertion", Assertion.ABSENT),
+        ("Findings: paravertebral mass without calcification.", "rg:Calcification", "assertion", Assertion.ABSENT),
+        ("Findings: paravertebral mass without calcification.", "rg:ParavertebralMass", "assertion", Assertion.PRESENT),
+        ("Findings: calcification is not seen.", "rg:Calcification", "assertion", Assertion.ABSENT),
+        ("Findings: lymphoma cannot be excluded.", "rg:Lymphoma", "assertion", Assertion.UNCERTAIN),
+        ("Findings: findings suggestive of lymphoma.", "rg:Lymphoma", "assertion", Assertion.UNCERTAIN),
+        ("Findings: old compression fracture.", "rg:VertebralCompressionFracture", "temporality", Temporality.HISTORICAL),
+        ("Findings: a 29-year-old man with back pain.", "rg:BackPain", "temporality", Temporality.CURRENT),
+    ],
+)
+def test_assertion_cases(nlp, sentence, concept, attr, value) -> None:  # type: ignore[no-untyped-def]
+    ex = extract(nlp, Report("t", sentence))
+    items = [f for f in ex.findings if f.concept == concept] + [d for d in ex.diagnoses if d.concept == concept]
+    assert items, f"{concept} not found in {sentence!r}"
+    assert getattr(items[0], attr) is value
+
+
+def test_generic_sentences_outside_the_discussion(nlp) -> None:  # type: ignore[no-untyped-def]
+    ex = extract(nlp, Report("t", "Paravertebral masses are usually seen in patients with thalassemia."))
+    assert all(f.subject is Subject.GENERIC for f in ex.findings)
+
+
+def test_rule_files_are_validated(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "r.jsonl"
+    bad.write_text('{"id": "x", "literal": "no", "category": "negated", "colour": 1}\n')
+    with pytest.raises(RuleError, match=r"r.jsonl:1: unknown key"):
+        load_rules(str(bad), ContextRule.from_dict)
+    bad.write_text('{"id": "x", "literal": "no", "category": "negated"}\n{"id": "x", "literal": "not", "category": "negated"}\n')
+    with pytest.raises(RuleError, match="r.jsonl:2: duplicate"):
+        load_rules(str(bad), ContextRule.from_dict)
+
+
+def test_pipeline_round_trips_through_disk(tmp_path, nlp, seed_text) -> None:  # type: ignore[no-untyped-def]
+    nlp.to_disk(tmp_path / "pipe")
+    loaded = spacy.load(tmp_path / "pipe")
+    assert loaded.pipe_names == nlp.pipe_names
+    a = extract(nlp, Report("s", seed_text))
+    b = extract(loaded, Report("s", seed_text))
+    assert a.findings == b.findings and a.diagnoses == b.diagnoses
+
+
+def test_custom_ontology_round_trips(tmp_path, seed_text) -> None:  # type: ignore[no-untyped-def]
+    from radgraph.ontology import build_ontology, load_graph
+
+    custom = build_nlp(build_ontology(load_graph()))
+    custom.to_disk(tmp_path / "custom")
+    loaded = spacy.load(tmp_path / "custom")
+    assert extract(loaded, Report("s", seed_text)).findings == extract(custom, Report("s", seed_text)).findings
+
+
+def test_extraction_is_deterministic_and_total(nlp) -> None:  # type: ignore[no-untyped-def]
+    for text in ["", "   ", "\x00\x01", "No.", "Findings:\n\n", "ü" * 50, "mass " * 2000]:
+        a = extract(nlp, Report("t", text))
+        b = extract(nlp, Report("t", text))
+        assert a == b
+        for f in a.findings:
+            assert text[f.start:f.end] == f.text
