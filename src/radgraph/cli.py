@@ -152,6 +152,35 @@ def rebuild(ctx: click.Context, paths: Sequence[str], store_desc: str | None) ->
     ctx.invoke(build, paths=paths, store_desc=desc, quiet=False)
 
 
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--top", "top", type=click.IntRange(1, 500), default=30, show_default=True)
+@handle_errors
+def coverage(paths: Sequence[str], top: int) -> None:
+    """Report how much of a corpus the ontology covers (no store needed)."""
+    import time
+
+    from radgraph.coverage import coverage as run_coverage
+    from radgraph.nlp import build_nlp
+    from radgraph.nlp import extract as run_extract
+    from radgraph.ontology import load_ontology
+    from radgraph.reports import iter_reports
+
+    t0 = time.perf_counter()
+    nlp = build_nlp()
+    failures = []
+    reports = []
+    for item in iter_reports(paths):
+        if item.failure is not None:
+            failures.append(item.failure)
+        elif item.report is not None:
+            reports.append(item.report)
+    cov = run_coverage((run_extract(nlp, r) for r in reports), load_ontology())
+    for line in cov.lines(top):
+        click.echo(line)
+    click.echo(f"failed inputs: {len(failures)}; wall time {time.perf_counter() - t0:.1f} s")
+
+
 # ---- query ---------------------------------------------------------------------------------
 
 

@@ -233,6 +233,7 @@ class Extraction:
     findings: tuple[Finding, ...]
     diagnoses: tuple[DiagnosisMention, ...]
     statements: tuple[GenericStatement, ...] = ()
+    mentions: tuple[Mention, ...] = ()
 
     @property
     def case_id(self) -> str:

@@ -153,6 +153,7 @@ def extract(nlp: Language, report: Report) -> Extraction:
         findings=tuple(findings),
         diagnoses=tuple(diagnoses),
         statements=tuple(statements),
+        mentions=tuple(mentions),
     )
 
 

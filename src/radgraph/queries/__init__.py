@@ -12,6 +12,10 @@ pasted as raw text. A ``?`` after the type marks an optional parameter. ``VALUES
 every backend because Oxigraph's ``substitutions`` only bind projected variables and are not
 visible to ``FILTER`` (measured with pyoxigraph 0.5.13), so results would differ by backend.
 
+SPARQL evaluates groups bottom-up: the ``VALUES`` block binds the parameters for the patterns
+and filters of the ``WHERE`` group itself, but a ``FILTER`` nested inside a ``UNION`` branch or
+sub-group does not see them. Query files keep filters on parameters at the top level.
+
 >>> q = load("diagnoses-presenting-with")
 >>> [p.name for p in q.params]
 ['finding', 'laterality']
