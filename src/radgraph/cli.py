@@ -181,6 +181,99 @@ def coverage(paths: Sequence[str], top: int) -> None:
     click.echo(f"failed inputs: {len(failures)}; wall time {time.perf_counter() - t0:.1f} s")
 
 
+# ---- evaluation ----------------------------------------------------------------------------
+
+_MEDPIX = Path("../shared/corpora/medpix-2.0")
+
+
+@main.group("eval")
+def eval_group() -> None:
+    """Measure extraction and differential diagnosis."""
+
+
+@eval_group.command("extraction")
+@click.option("--gold", "gold_dir", type=click.Path(path_type=Path), default=Path("data/gold"), show_default=True)
+@click.option("--cases", "cases_dir", type=click.Path(path_type=Path), default=Path("data/cases"), show_default=True)
+@click.option("--medpix-dev", type=click.Path(path_type=Path), default=_MEDPIX / "data_dev.jsonl", show_default=True)
+@click.option("--top", type=int, default=15, show_default=True)
+@handle_errors
+def eval_extraction(gold_dir: Path, cases_dir: Path, medpix_dev: Path, top: int) -> None:
+    """Precision, recall and F1 of extraction on the gold standard."""
+    from radgraph.evaluation import gold_reports, load_gold, score
+    from radgraph.nlp import build_nlp
+    from radgraph.nlp import extract as run_extract
+    from radgraph.ontology import load_ontology
+
+    files = sorted(gold_dir.glob("*.jsonl"))
+    if not files:
+        raise InputError(f"no gold files (*.jsonl) in {gold_dir}")
+    gold = load_gold(files)
+    have_medpix = medpix_dev.exists()
+    if not have_medpix:
+        click.echo(f"radgraph: {medpix_dev} not found: scoring the bundled gold cases only", err=True)
+        gold = [g for g in gold if not g.source.startswith("medpix")]
+    reports = gold_reports(gold, cases_dir, medpix_dev if have_medpix else None)
+    nlp = build_nlp()
+    extractions = {cid: run_extract(nlp, r) for cid, r in reports.items()}
+    for line in score(gold, extractions, load_ontology()).lines(top):
+        click.echo(line)
+
+
+@eval_group.command("ddx")
+@click.option("--cases", "cases_dir", type=click.Path(path_type=Path), default=Path("data/cases"), show_default=True)
+@click.option("--medpix", "medpix_dir", type=click.Path(path_type=Path), default=_MEDPIX, show_default=True)
+@click.option("--skip-bundled", is_flag=True)
+@click.option("--skip-medpix", is_flag=True)
+@click.option("--show-cases", is_flag=True, help="Print the rank of each case.")
+@handle_errors
+def eval_ddx(cases_dir: Path, medpix_dir: Path, skip_bundled: bool, skip_medpix: bool, show_cases: bool) -> None:
+    """Top-k of the differential: leave-one-out on the bundled set; MedPix dev with train as knowledge."""
+    import time
+
+    from radgraph.build import build as run_build
+    from radgraph.build import store_knowledge
+    from radgraph.ddx_eval import evaluate
+    from radgraph.knowledge import load_curated
+    from radgraph.nlp import build_nlp
+    from radgraph.nlp import extract as run_extract
+    from radgraph.ontology import load_ontology
+    from radgraph.reports import iter_reports
+    from radgraph.store import open_store
+
+    nlp = build_nlp()
+    onto = load_ontology()
+    curated = load_curated()
+    if not skip_bundled:
+        t0 = time.perf_counter()
+        with open_store("memory:") as store:
+            run_build([cases_dir], store, nlp=nlp)
+            cases = [run_extract(nlp, i.report) for i in iter_reports([cases_dir]) if i.report]
+            scores = evaluate(
+                cases, lambda cid: curated.merged(store_knowledge(store, exclude_cases=[cid])), nlp, onto
+            )
+        for line in scores.lines(f"bundled teaching set, leave-one-case-out ({time.perf_counter() - t0:.0f} s)"):
+            click.echo(line)
+        if show_cases:
+            for cid, gold, r in scores.per_case:
+                click.echo(f"    {r if r else '-':>4}  {cid}  {gold}")
+    if not skip_medpix:
+        train, dev = medpix_dir / "data_train.jsonl", medpix_dir / "data_dev.jsonl"
+        if not (train.exists() and dev.exists()):
+            click.echo(f"radgraph: MedPix corpus not found in {medpix_dir}: skipped", err=True)
+            return
+        t0 = time.perf_counter()
+        with open_store("memory:") as store:
+            run_build([train], store, nlp=nlp)
+            knowledge = curated.merged(store_knowledge(store))
+        cases = [run_extract(nlp, i.report) for i in iter_reports([dev]) if i.report]
+        scores = evaluate(cases, lambda cid: knowledge, nlp, onto)
+        for line in scores.lines(f"MedPix dev, knowledge = curated + MedPix train ({time.perf_counter() - t0:.0f} s)"):
+            click.echo(line)
+        if show_cases:
+            for cid, gold, r in scores.per_case:
+                click.echo(f"    {r if r else '-':>4}  {cid}  {gold}")
+
+
 # ---- query ---------------------------------------------------------------------------------
 
 

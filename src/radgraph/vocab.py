@@ -60,6 +60,7 @@ class RG(DefinedNamespace):
     GenericStatement: URIRef
     FindingAssociation: URIRef
     ConditionAssociation: URIRef
+    DiagnosisProfile: URIRef
     Concept: URIRef
     Finding: URIRef
     ImagingFinding: URIRef
@@ -111,6 +112,9 @@ class RG(DefinedNamespace):
     condition: URIRef
     frequency: URIRef
     age: URIRef
+    ageMin: URIRef
+    ageMax: URIRef
+    sexPredilection: URIRef
     sectionCategory: URIRef
     caseTitle: URIRef
     sourceText: URIRef
