@@ -35,7 +35,7 @@ setup: $(VENV)/.installed
 setup-dev: $(VENV)/.installed-dev
 
 demo: $(VENV)/.installed
-	$(VENV)/bin/radgraph build
+	$(VENV)/bin/radgraph build data/cases
 	$(VENV)/bin/radgraph query diagnoses-presenting-with --param finding="paravertebral mass" --param laterality=bilateral
 	$(VENV)/bin/radgraph ddx --text "$$(cat data/cases/seed-emh-thalassemia.txt)" --top 5
 

@@ -52,7 +52,7 @@ def built_store(tmp_path_factory, nlp):  # type: ignore[no-untyped-def]
     from radgraph.store import open_store
 
     store = open_store("memory:")
-    summary = build([REPO / "data"], store, nlp=nlp)
+    summary = build([REPO / "data" / "cases"], store, nlp=nlp)
     assert not summary.failed, summary.failed
     yield store
     store.close()

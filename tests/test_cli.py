@@ -14,7 +14,7 @@ from .conftest import REPO, SEED
 def store_desc(tmp_path_factory) -> str:  # type: ignore[no-untyped-def]
     path = tmp_path_factory.mktemp("cli") / "kg"
     desc = f"oxigraph:{path}"
-    result = CliRunner().invoke(main, ["build", str(REPO / "data"), "--store", desc, "--quiet"])
+    result = CliRunner().invoke(main, ["build", str(REPO / "data" / "cases"), "--store", desc, "--quiet"])
     assert result.exit_code == 0, result.output
     return desc
 

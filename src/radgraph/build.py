@@ -21,14 +21,14 @@ from rdflib import URIRef
 from spacy.language import Language
 
 from radgraph.errors import RadgraphError
-from radgraph.knowledge import CaseFinding, Knowledge, case_knowledge, knowledge_graph, load_curated
+from radgraph.knowledge import CaseFinding, Knowledge, case_knowledge, knowledge_sources, load_curated
 from radgraph.model import Evidence, Laterality, Report
 from radgraph.nlp import build_nlp, extract
-from radgraph.ontology import load_graph
+from radgraph.ontology import ontology_sources
 from radgraph.queries import load as load_query
 from radgraph.reports import ImportFailure, iter_reports
 from radgraph.store.base import Store
-from radgraph.triples import to_triples
+from radgraph.triples import GraphTriples, to_triples
 from radgraph.vocab import INFERRED_GRAPH, KNOWLEDGE_GRAPH, ONTOLOGY_GRAPH, RG, Curie, compress, sparql_prefixes, uri
 
 log = logging.getLogger(__name__)
@@ -56,19 +56,17 @@ class BuildSummary:
 
 def load_resources(store: Store) -> None:
     """Load the ontology and the curated knowledge into their graphs (replacing them)."""
-    onto = load_graph()
-    store.load(onto.serialize(format="nt"), format="nt", graph=ONTOLOGY_GRAPH)
-    store.load(knowledge_graph().serialize(format="nt"), format="nt", graph=KNOWLEDGE_GRAPH)
+    for graph, sources in ((ONTOLOGY_GRAPH, ontology_sources()), (KNOWLEDGE_GRAPH, knowledge_sources())):
+        store.remove_graph(graph)
+        for _, text in sources:
+            store.load(text, format="turtle", graph=graph, replace=False)
 
 
 def ingest_report(store: Store, nlp: Language, report: Report) -> int:
     """Extract one report and replace its graphs; return the number of triples written."""
-    ex = extract(nlp, report)
-    n = 0
-    for g in to_triples(ex):
-        store.replace_graph(g.graph, g.triples)
-        n += len(g.triples)
-    return n
+    graphs = to_triples(extract(nlp, report))
+    store.replace_graphs([(g.graph, g.triples) for g in graphs])
+    return sum(len(g.triples) for g in graphs)
 
 
 def derive(store: Store) -> int:
@@ -90,30 +88,51 @@ def derive(store: Store) -> int:
     return len(triples)
 
 
+#: Cases written per store transaction during a build (each case is still all-old or all-new).
+BATCH = 32
+
+
 def build(
     paths: Iterable[str | Path],
     store: Store,
     *,
     nlp: Language | None = None,
     progress: Callable[[str], None] | None = None,
+    batch: int = BATCH,
 ) -> BuildSummary:
-    """Import every case under *paths* into *store*; a bad file is reported and skipped."""
+    """Import every case under *paths* into *store*; a bad file is reported and skipped.
+
+    Cases are written *batch* at a time, each batch in one transaction, so an interrupted build
+    leaves every case either as it was or fully replaced.
+    """
     t0 = time.perf_counter()
     nlp = nlp or build_nlp()
     summary = BuildSummary()
     load_resources(store)
+    pending: list[tuple[str, list[GraphTriples]]] = []
+
+    def flush() -> None:
+        if pending:
+            store.replace_graphs([(g.graph, g.triples) for _, gs in pending for g in gs])
+            for cid, gs in pending:
+                summary.imported.append(cid)
+                summary.triples += sum(len(g.triples) for g in gs)
+            pending.clear()
+
     for item in iter_reports(paths):
         if item.failure is not None:
             summary.failed.append(item.failure)
             log.warning("%s: %s", item.failure.source, item.failure.reason)
         elif item.report is not None:
             try:
-                summary.triples += ingest_report(store, nlp, item.report)
-                summary.imported.append(item.report.id)
+                pending.append((item.report.id, to_triples(extract(nlp, item.report))))
             except RadgraphError as exc:
                 summary.failed.append(ImportFailure(item.report.meta.source or item.report.id, str(exc)))
+            if len(pending) >= batch:
+                flush()
         if progress is not None:
             progress(item.report.id if item.report else "")
+    flush()
     derive(store)
     summary.store_size = len(store)
     summary.seconds = time.perf_counter() - t0

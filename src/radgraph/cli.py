@@ -104,9 +104,9 @@ def extract(files: Sequence[Path], text: str | None) -> None:
 
 
 def _default_data() -> list[str]:
-    data = Path("data")
+    data = Path("data") / "cases"
     if not data.is_dir():
-        raise InputError("no PATH given and no ./data folder here: give the files or folders to build from")
+        raise InputError("no PATH given and no ./data/cases folder here: give the files or folders to build from")
     return [str(data)]
 
 
@@ -116,7 +116,7 @@ def _default_data() -> list[str]:
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @handle_errors
 def build(paths: Sequence[str], store_desc: str | None, quiet: bool) -> None:
-    """Ingest files and folders (default: ./data) into the store, replacing re-ingested cases."""
+    """Ingest files and folders (default: ./data/cases) into the store, replacing re-ingested cases."""
     from radgraph.build import build as run_build
     from radgraph.reports import expand_paths
     from radgraph.store import open_store
@@ -142,7 +142,7 @@ def build(paths: Sequence[str], store_desc: str | None, quiet: bool) -> None:
 @click.pass_context
 @handle_errors
 def rebuild(ctx: click.Context, paths: Sequence[str], store_desc: str | None) -> None:
-    """Delete an on-disk store and build it again from PATHS (default: ./data)."""
+    """Delete an on-disk store and build it again from PATHS (default: ./data/cases)."""
     from radgraph.store.base import default_descriptor
 
     desc = store_desc or default_descriptor()

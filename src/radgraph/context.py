@@ -22,6 +22,7 @@ import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
@@ -142,7 +143,8 @@ class ContextComponent:
         sections = doc._.rg_sections or []
         triggers = self.triggers(doc)
         by_sent: dict[int, list[Trigger]] = {}
-        sent_starts = [s.start for s in doc.sents]
+        flags = doc.to_array([SENT_START])
+        sent_starts = [0] + [int(i) for i in (flags == 1).nonzero()[0] if i > 0]
         for t in triggers:
             by_sent.setdefault(bisect.bisect_right(sent_starts, t.start) - 1, []).append(t)
         groups: dict[int, list[int]] = {}

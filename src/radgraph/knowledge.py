@@ -25,7 +25,7 @@ from rdflib.namespace import DCTERMS
 
 from radgraph.errors import OntologyError
 from radgraph.model import Evidence, Laterality
-from radgraph.ontology import Ontology
+from radgraph.ontology import Ontology, parse_turtle
 from radgraph.vocab import KNOWLEDGE_GRAPH, RG, Curie, compress, new_graph
 
 FREQUENCY = {"rg:Common": 0.7, "rg:Uncommon": 0.3, "rg:Rare": 0.05}
@@ -84,10 +84,8 @@ def knowledge_graph() -> Graph:
     """Parse the packaged curated knowledge into one rdflib graph."""
     g = new_graph()
     for name, text in knowledge_sources():
-        try:
-            g.parse(data=text, format="turtle")
-        except Exception as exc:  # rdflib parser errors have many types
-            raise OntologyError(f"cannot parse knowledge file {name!r}: {exc}") from exc
+        for t in parse_turtle(text, name):
+            g.add(t)
     return g
 
 

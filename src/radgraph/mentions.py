@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from spacy.attrs import ORTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -40,11 +41,30 @@ def _in_age_phrase(doc: Doc, start: int) -> bool:
 
 
 def normalize_doc(doc: Doc) -> Doc:
-    """Set every token's ``norm_`` to radgraph's normalized form."""
-    for tok in doc:
-        if not tok.is_space and not tok.is_punct:
-            tok.norm_ = norm(tok.text)
+    """Give every token radgraph's normalized form as its ``norm_``.
+
+    The norm is stored once per word type on the vocabulary's lexeme (which tokens inherit), so
+    a word seen before costs nothing; a token-level norm set by a tokenizer exception wins.
+    """
+    vocab = doc.vocab
+    seen = _normalized(vocab)
+    strings = vocab.strings
+    for orth in set(doc.to_array([ORTH]).tolist()):
+        if orth in seen:
+            continue
+        lex = vocab[orth]
+        if not lex.is_space and not lex.is_punct:
+            lex.norm_ = norm(strings[orth])
+        seen.add(orth)
     return doc
+
+
+_SEEN: dict[int, set[int]] = {}
+
+
+def _normalized(vocab: object) -> set[int]:
+    """The word types of a vocabulary whose norms radgraph has set (one set per vocabulary)."""
+    return _SEEN.setdefault(id(vocab), set())
 
 
 @Language.component("radgraph_normalizer", assigns=["token.norm"])

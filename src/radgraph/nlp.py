@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import spacy
 from spacy.util import compile_infix_regex
 from spacy.language import Language
+from spacy.attrs import SENT_START
 from spacy.tokens import Doc
 
 from radgraph import context as _context  # noqa: F401  (registers the factory)
@@ -101,24 +102,41 @@ def _doc(nlp: Language, report: Report) -> Doc:
     return doc
 
 
+_KINDS = {k.value: k for k in ConceptKind}
+_SECTIONS = {k.value: k for k in SectionCategory}
+_ASSERTIONS = {k.value: k for k in Assertion}
+_TEMPORALITIES = {k.value: k for k in Temporality}
+_SUBJECTS = {k.value: k for k in Subject}
+
+
+def sentence_starts(doc: Doc) -> list[int]:
+    """Token indices where sentences start (without building Span objects)."""
+    flags = doc.to_array([SENT_START])
+    starts = [int(i) for i in (flags == 1).nonzero()[0]]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    return starts
+
+
 def mentions_of(doc: Doc) -> list[Mention]:
     """Turn a processed doc's mention spans into :class:`Mention` records (character offsets)."""
-    sent_starts = [s.start for s in doc.sents]
+    sent_starts = sentence_starts(doc)
     out: list[Mention] = []
     for span in doc.spans[MENTIONS_KEY] if MENTIONS_KEY in doc.spans else []:
+        ext = span._
         out.append(
             Mention(
                 start=span.start_char,
                 end=span.end_char,
                 text=span.text,
-                concept=span._.rg_concept,
-                kind=ConceptKind(span._.rg_kind),
-                rule_id=span._.rg_rule or "",
+                concept=ext.rg_concept,
+                kind=_KINDS[ext.rg_kind],
+                rule_id=ext.rg_rule or "",
                 sentence=bisect.bisect_right(sent_starts, span.start) - 1,
-                section=SectionCategory(span._.rg_section or "other"),
-                assertion=Assertion(span._.rg_assertion),
-                temporality=Temporality(span._.rg_temporality),
-                subject=Subject(span._.rg_subject),
+                section=_SECTIONS[ext.rg_section or "other"],
+                assertion=_ASSERTIONS[ext.rg_assertion],
+                temporality=_TEMPORALITIES[ext.rg_temporality],
+                subject=_SUBJECTS[ext.rg_subject],
                 plural=span_is_plural(span),
                 anaphoric=span_is_anaphoric(span),
             )
@@ -129,9 +147,9 @@ def mentions_of(doc: Doc) -> list[Mention]:
 def _patient(report: Report, doc: Doc) -> Patient:
     sections = doc._.rg_sections or []
     order = (SectionCategory.PATIENT, SectionCategory.TITLE, SectionCategory.CLINICAL)
-    texts = [doc.text[s.start : s.end] for cat in order for s in sections if s.category is cat]
+    texts = [report.text[s.start : s.end] for cat in order for s in sections if s.category is cat]
     found = Patient()
-    for t in texts or [doc.text[:2000]]:
+    for t in texts or [report.text[:2000]]:
         p = patient_from_text(t)
         found = Patient(found.age if found.age is not None else p.age, found.sex or p.sex)
         if found.age is not None and found.sex is not None:

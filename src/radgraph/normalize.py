@@ -117,6 +117,7 @@ def norm(word: str) -> str:
     return _singular(_spell(word.lower()))
 
 
+@lru_cache(maxsize=65536)
 def is_plural(word: str) -> bool:
     """Tell whether a noun looks plural.
 

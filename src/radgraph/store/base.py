@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, Self, runtime_checkable
 
-from rdflib import BNode, Graph, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from radgraph.errors import StoreError, StoreUnavailable
@@ -65,12 +65,16 @@ class Store(Protocol):
         """Replace a named graph's content atomically."""
         ...
 
+    def replace_graphs(self, graphs: Sequence[tuple[URIRef, Sequence[Triple]]]) -> None:
+        """Replace several named graphs in one transaction (all old or all new)."""
+        ...
+
     def remove_graph(self, graph: URIRef) -> None:
         """Remove a named graph and its triples."""
         ...
 
-    def load(self, data: str, *, format: str, graph: URIRef) -> None:
-        """Parse an RDF document (Turtle, N-Triples) into a named graph, replacing it."""
+    def load(self, data: str, *, format: str, graph: URIRef, replace: bool = True) -> None:
+        """Parse an RDF document (Turtle, N-Triples) into a named graph (replacing it by default)."""
         ...
 
     def graphs(self) -> list[URIRef]:
@@ -107,6 +111,46 @@ def reject_bnodes(triples: Iterable[Triple]) -> Iterator[Triple]:
             if isinstance(term, BNode):
                 raise StoreError(f"blank nodes are not accepted in instance data: {t!r}")
         yield t
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
+def nt_term(term: Node) -> str:
+    """Serialize an rdflib IRI or literal in N-Triples syntax (escaped; blank nodes rejected).
+
+    >>> from rdflib import Literal
+    >>> nt_term(Literal('a "b"\\nc'))
+    '"a \\\\"b\\\\"\\\\nc"'
+    """
+    if isinstance(term, URIRef):
+        text = str(term)
+        if any(c in text for c in ' <>"{}|^`\\') or any(ord(c) < 0x21 for c in text):
+            raise StoreError(f"invalid IRI {text!r}")
+        return f"<{text}>"
+    if isinstance(term, Literal):
+        lexical = str(term).translate(_ESCAPES)
+        if term.language:
+            return f'"{lexical}"@{term.language}'
+        if term.datatype is not None and str(term.datatype) != _XSD_STRING:
+            return f'"{lexical}"^^<{term.datatype}>'
+        return f'"{lexical}"'
+    if isinstance(term, BNode):
+        raise StoreError(f"blank nodes are not accepted in instance data: {term!r}")
+    raise StoreError(f"unsupported RDF term {term!r}")
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def nquads(graphs: Iterable[tuple[URIRef, Iterable[Triple]]]) -> str:
+    """Serialize graphs as N-Quads text."""
+    lines: list[str] = []
+    for graph, triples in graphs:
+        g = nt_term(graph)
+        for s, p, o in triples:
+            lines.append(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} {g} .\n")
+    return "".join(lines)
 
 
 def default_descriptor() -> str:

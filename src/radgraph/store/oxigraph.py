@@ -7,7 +7,7 @@ Query parameters travel as pyoxigraph ``substitutions``, never pasted into query
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Self
 
@@ -16,7 +16,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from radgraph.errors import QueryError, StoreError, StoreUnavailable
-from radgraph.store.base import Binding, Row, Triple, reject_bnodes
+from radgraph.store.base import Binding, Row, Triple, nquads, nt_term, reject_bnodes
 from radgraph.vocab import new_graph
 
 _FORMATS = {
@@ -105,13 +105,25 @@ class OxigraphStore:
 
     def replace_graph(self, graph: URIRef, triples: Iterable[Triple]) -> None:
         """Replace a named graph in one transaction (readers see old or new, never half)."""
+        self.replace_graphs([(graph, list(triples))])
+
+    def replace_graphs(self, graphs: Sequence[tuple[URIRef, Sequence[Triple]]]) -> None:
+        """Replace several named graphs in one transaction.
+
+        New graphs are loaded as N-Quads (Oxigraph's transactional ``load``); when any of them
+        exists already, one SPARQL update drops and re-inserts them all, which Oxigraph also
+        applies as a single transaction.
+        """
         self._writable()
-        quads = list(self._quads(triples, graph))
-        g = ox.NamedNode(str(graph))
-        # DELETE and INSERT in one update are one transaction in Oxigraph.
-        old = list(self._store.quads_for_pattern(None, None, None, g))
-        if old or quads:
-            self._store.update(_replace_update(g, quads))
+        if not graphs:
+            return
+        existing = [g for g, _ in graphs if self._store.contains_named_graph(ox.NamedNode(str(g)))]
+        if not existing:
+            data = nquads(graphs)
+            if data:
+                self._store.load(data.encode("utf-8"), ox.RdfFormat.N_QUADS)
+            return
+        self._store.update(_replace_update(graphs))
 
     def remove_graph(self, graph: URIRef) -> None:
         """Remove a named graph."""
@@ -120,14 +132,14 @@ class OxigraphStore:
         if self._store.contains_named_graph(g):
             self._store.remove_graph(g)
 
-    def load(self, data: str, *, format: str, graph: URIRef) -> None:
-        """Parse an RDF document into a named graph, replacing it."""
+    def load(self, data: str, *, format: str, graph: URIRef, replace: bool = True) -> None:
+        """Parse an RDF document into a named graph (replacing it unless ``replace=False``)."""
         self._writable()
         fmt = _FORMATS.get(format.lower())
         if fmt is None:
             raise StoreError(f"unsupported RDF format {format!r}; use one of {sorted(_FORMATS)}")
         g = ox.NamedNode(str(graph))
-        if self._store.contains_named_graph(g):
+        if replace and self._store.contains_named_graph(g):
             self._store.remove_graph(g)
         try:
             self._store.load(data.encode("utf-8"), fmt, to_graph=g)
@@ -198,14 +210,17 @@ class OxigraphStore:
         self.close()
 
 
-def _replace_update(graph: ox.NamedNode, quads: list[ox.Quad]) -> str:
-    """An update that clears a graph and inserts new data, as one request.
+def _replace_update(graphs: Sequence[tuple[URIRef, Sequence[Triple]]]) -> str:
+    """One update that clears graphs and inserts their new data.
 
-    Terms are serialized by pyoxigraph itself (``str(term)`` is N-Triples syntax), so values
-    are escaped by the RDF library, never pasted as raw text.
+    Terms are serialized by :func:`nt_term`, which escapes literals and validates IRIs, so no
+    value is ever pasted into the update as raw text.
     """
-    lines = [f"DROP SILENT GRAPH {graph} ;"]
-    if quads:
-        body = " .\n".join(f"{q.subject} {q.predicate} {q.object}" for q in quads)
-        lines.append(f"INSERT DATA {{ GRAPH {graph} {{\n{body} .\n}} }}")
-    return "\n".join(lines)
+    parts: list[str] = []
+    for graph, triples in graphs:
+        g = nt_term(graph)
+        parts.append(f"DROP SILENT GRAPH {g}")
+        body = " .\n".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)}" for s, p, o in reject_bnodes(triples))
+        if body:
+            parts.append(f"INSERT DATA {{ GRAPH {g} {{\n{body} .\n}} }}")
+    return " ;\n".join(parts)
