@@ -158,10 +158,14 @@ def _finalize(d: _Draft, onto: Ontology, text: str) -> Finding:
         laterality = Laterality.BILATERAL
         rule = f"{rule}+plural-paired-site"
     seq_refs = tuple(_ref(onto, s) for s in sequences)
+    assertion = m.assertion
+    if d.rule == "enhancement-finding" and d.enhancement == "rg:NonEnhancing":
+        concept, assertion = Curie("rg:ContrastEnhancement"), Assertion.ABSENT
+        enhancement = None
     return Finding(
         concept=concept,
         label=onto.label(concept),
-        assertion=m.assertion,
+        assertion=assertion,
         temporality=(
             Temporality.HISTORICAL
             if m.temporality is Temporality.HISTORICAL or d.chronicity == "rg:Old"
@@ -184,10 +188,24 @@ def _finalize(d: _Draft, onto: Ontology, text: str) -> Finding:
     )
 
 
+_NOMINAL_SIGNAL = re.compile(
+    r"(signal|intensit|densit|attenuation|echogenicit|lucenc|shadowing|hyperintensities|hypointensities)", re.I
+)
+_NOMINAL_ENHANCEMENT = re.compile(r"enhancement", re.I)
+#: Findings that, bare and in a textbook sentence, name the disease itself ("these lesions"), not a finding.
+_BARE = frozenset({"rg:Lesion", "rg:Mass", "rg:Nodule", "rg:SoftTissueMass"})
+
+
 def _sentence_findings(
     ms: Sequence[Mention], text: str, onto: Ontology, earlier: list[_Draft], carried: list[Curie]
 ) -> list[_Draft]:
-    """Build drafts for one sentence; *earlier* holds the section's previous heads."""
+    """Build drafts for one sentence; *earlier* holds the section's previous heads.
+
+    A nominal signal or enhancement phrase with nothing to qualify ("areas of high signal",
+    "there is intense enhancement") is a finding of its own; an adjective or verb form
+    ("hyperintense", "enhances") qualifies the finding it describes — in the sentence, or the
+    last one named before it ("It enhances avidly").
+    """
     heads: list[_Draft] = []
     anaphors: list[tuple[Mention, _Draft]] = []
     for m in ms:
@@ -198,54 +216,69 @@ def _sentence_findings(
                     anaphors.append((m, ante))
                     continue
             heads.append(_Draft(m, m.concept))
-        elif m.kind is ConceptKind.SIGNAL:
-            heads.append(_Draft(m, Curie("rg:SignalFinding"), rule="signal-finding", signal=m.concept))
+    plain = list(heads)
     targets = heads + [a for _, a in anaphors]
 
-    def near(mod: Mention, pool: Sequence[_Draft]) -> _Draft | None:
-        best = _nearest(text, mod, pool)
+    def near(mod: Mention, window: int = _ATTACH_WINDOW) -> _Draft | None:
+        best = _nearest(text, mod, plain)
+        if best is not None and _gap(text, mod, best.mention) > window:
+            best = None
         # an anaphor stands for its antecedent at the anaphor's position
         for m, a in anaphors:
             gap = _gap(text, mod, m)
-            if gap <= _ATTACH_WINDOW and (best is None or gap < _gap(text, mod, best.mention)):
+            if gap <= window and (best is None or gap < _gap(text, mod, best.mention)):
                 best = a
         return best
 
-    signal_heads = [h for h in heads if h.rule == "signal-finding"]
-    plain_heads = [h for h in heads if h.rule != "signal-finding"]
-    for sh in signal_heads:
-        partner = None
-        for m, a in anaphors:
-            if _gap(text, sh.mention, m) <= _SIGNAL_WINDOW:
-                partner = a
-        if partner is None:
-            cand = _nearest(text, sh.mention, plain_heads)
-            if cand is not None and _gap(text, sh.mention, cand.mention) <= _SIGNAL_WINDOW:
-                partner = cand
+    def previous() -> _Draft | None:
+        return earlier[-1] if earlier else None
+
+    signal_heads: list[_Draft] = []
+    for m in ms:
+        if m.kind is not ConceptKind.SIGNAL:
+            continue
+        partner = near(m, _SIGNAL_WINDOW)
+        nominal = bool(_NOMINAL_SIGNAL.search(m.text))
+        if partner is None and not nominal:
+            partner = near(m) or previous()
+        if partner is not None and not nominal:
+            partner.signal = partner.signal or m.concept
+            continue
+        d = _Draft(m, Curie("rg:SignalFinding"), rule="signal-finding", signal=m.concept)
         if partner is not None:
-            partner.signal = partner.signal or sh.signal
-            sh.partner = partner
+            partner.signal = partner.signal or m.concept
+            d.partner = partner
+        signal_heads.append(d)
+    heads.extend(signal_heads)
     for m in ms:
         kind = m.kind
         if kind in (ConceptKind.SEQUENCE, ConceptKind.MODALITY):
-            for h in targets:
+            for h in targets + signal_heads:
                 (h.sequences if kind is ConceptKind.SEQUENCE else h.modalities).append(m.concept)
             continue
-        if kind not in (ConceptKind.SITE, ConceptKind.LATERALITY, ConceptKind.ENHANCEMENT, ConceptKind.CHRONICITY):
-            continue
-        pool = plain_heads or signal_heads
-        h = near(m, pool) if pool or anaphors else None
-        if h is None:
-            if kind is ConceptKind.ENHANCEMENT and m.assertion is not Assertion.ABSENT:
+        if kind is ConceptKind.ENHANCEMENT:
+            h = near(m)
+            if _NOMINAL_ENHANCEMENT.search(m.text) or (h is None and previous() is None):
                 d = _Draft(m, Curie("rg:ContrastEnhancement"), rule="enhancement-finding", enhancement=m.concept)
+                if h is not None:
+                    d.sites.extend(h.sites)
                 heads.append(d)
+                if h is not None:
+                    h.enhancement = h.enhancement or m.concept
+                continue
+            h = h or previous()
+            if h is not None:
+                h.enhancement = h.enhancement or m.concept
+            continue
+        if kind not in (ConceptKind.SITE, ConceptKind.LATERALITY, ConceptKind.CHRONICITY):
+            continue
+        h = near(m) or (_nearest(text, m, signal_heads) if signal_heads else None)
+        if h is None:
             continue
         if kind is ConceptKind.SITE:
             h.sites.append(m.concept)
         elif kind is ConceptKind.LATERALITY:
             h.laterality.append(m.concept)
-        elif kind is ConceptKind.ENHANCEMENT:
-            h.enhancement = h.enhancement or m.concept
         else:
             h.chronicity = h.chronicity or m.concept
     for sh in signal_heads:
@@ -316,7 +349,10 @@ def assemble(
         if seqs:
             carried[section] = seqs
         prior.extend(drafts)
-        sentence_findings = [_finalize(d, onto, text) for d in drafts]
+        sentence_findings = [
+            f for f in (_finalize(d, onto, text) for d in drafts)
+            if not (f.subject is Subject.GENERIC and f.concept in _BARE and not f.sites and f.signal is None)
+        ]
         findings.extend(sentence_findings)
         generic = [f for f in sentence_findings if f.subject is Subject.GENERIC]
         if generic or any(m.subject is Subject.GENERIC for m in conditions):

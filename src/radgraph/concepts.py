@@ -47,8 +47,12 @@ _BROAD_BASES = frozenset({"rg:Finding", "rg:ImagingFinding", "rg:ClinicalFinding
 def _step(current: Curie, qualifiers: Mapping[str, Iterable[str]], ontology: Ontology) -> Definition | None:
     best: Definition | None = None
     ancestors = ontology.ancestors(current, include_self=True)
+    # a concept that is itself defined (already site-, sequence- or signal-specific) only refines downwards
+    specific = ontology.definition_of(current) is not None
     for d in ontology.definitions_refining(current):
         if d.concept in ancestors:
+            continue
+        if specific and not ontology.is_a(d.concept, current):
             continue
         if d.base in _BROAD_BASES and current not in _BROAD_BASES and not ontology.is_a(d.concept, current):
             continue

@@ -157,7 +157,8 @@ class ContextComponent:
                 sec = section_at(sections, span.start_char)
                 category = sec.category if sec else SectionCategory.OTHER
                 span._.rg_section = category.value
-                span._.rg_assertion = res.assertion.value
+                lexical = span._.rg_lexical_assertion
+                span._.rg_assertion = lexical if lexical and res.assertion is Assertion.PRESENT else res.assertion.value
                 span._.rg_temporality = res.temporality.value
                 generic = res.subject is Subject.GENERIC or category in GENERIC_SECTIONS
                 span._.rg_subject = (Subject.GENERIC if generic else Subject.PATIENT).value

@@ -245,7 +245,7 @@ def rank(
                 concept=d,
                 label=onto.label(d) if d in onto else d,
                 score=round(score, 4),
-                probability=round(math.exp(score - top) / z, 4),
+                probability=math.exp(score - top) / z,
                 supporting=tuple(sup),
                 against=tuple(ag),
                 look_for=_look_for(d, rival, profiles, present, onto),

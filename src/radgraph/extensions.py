@@ -22,6 +22,7 @@ def register_extensions() -> None:
         ("rg_temporality", "current"),
         ("rg_subject", "patient"),
         ("rg_section", None),
+        ("rg_lexical_assertion", None),
     ):
         if not Span.has_extension(name):
             Span.set_extension(name, default=default)

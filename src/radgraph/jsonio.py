@@ -74,7 +74,7 @@ def ranked_json(r: RankedDiagnosis) -> dict[str, object]:
         "concept": r.concept,
         "label": r.label,
         "score": r.score,
-        "probability": r.probability,
+        "probability": round(r.probability, 4),
         "supporting": [_contribution(c) for c in r.supporting],
         "against": [_contribution(c) for c in r.against],
         "look_for": [{"concept": x.concept, "label": x.label} for x in r.look_for],

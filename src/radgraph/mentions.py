@@ -27,7 +27,7 @@ from radgraph.ontology import LexEntry, Ontology, build_ontology, load_ontology
 from radgraph.rules import FindingRule, load_rules
 from radgraph.vocab import new_graph
 
-_SOURCE_RANK = {"label": 0, "rule": 0, "altLabel": 1, "abbreviation": 2, "hiddenLabel": 3}
+_SOURCE_RANK = {"rule": -1, "label": 0, "altLabel": 1, "abbreviation": 2, "hiddenLabel": 3}
 _DETERMINERS = {"the", "this", "these", "that", "those", "said", "such"}
 _AGE_UNITS = {"year", "years", "yr", "yrs", "y", "month", "months", "mo", "week", "weeks", "day", "days"}
 
@@ -116,7 +116,7 @@ class MentionMatcher:
             for rule in load_rules(self.rules_source, FindingRule.from_dict):
                 if rule.concept not in ontology:
                     raise OntologyError(f"finding rule {rule.id!r} names unknown concept {rule.concept!r}")
-                entries.append(LexEntry(rule.literal, rule.concept, "rule", rule.case_sensitive))
+                entries.append(LexEntry(rule.literal, rule.concept, "rule", rule.case_sensitive, rule.assertion))
         self._entries = entries
         self._norm_matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
         self._orth_matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
@@ -178,6 +178,7 @@ class MentionMatcher:
             span._.rg_concept = entry.concept
             span._.rg_kind = onto.kind(entry.concept).value
             span._.rg_rule = f"lexicon:{entry.source}"
+            span._.rg_lexical_assertion = entry.assertion
             spans.append(span)
         headings = [(s.start, s.body_start) for s in doc._.rg_sections or [] if s.body_start > s.start]
         if headings:

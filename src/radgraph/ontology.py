@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -88,6 +88,7 @@ class LexEntry:
     concept: Curie
     source: Literal["label", "altLabel", "hiddenLabel", "abbreviation", "rule"]
     case_sensitive: bool = False
+    assertion: str | None = None
 
 
 @dataclass(slots=True)
@@ -462,7 +463,66 @@ def build_ontology(source: Graph | Iterable[Triple]) -> Ontology:
                 d = _parse_definition(idx, curie, eq)
                 if d is not None:
                     definitions.append(d)
+    definitions.extend(_site_definitions(concepts, {d.concept for d in definitions}))
+    # a defined class is a subclass of its base (what a reasoner infers): make that explicit
+    for d in definitions:
+        c = concepts[d.concept]
+        if d.base not in c.parents and d.base in concepts and d.base != d.concept:
+            concepts[d.concept] = replace(c, parents=tuple(sorted((*c.parents, d.base))))
     return Ontology(concepts=concepts, definitions=tuple(definitions), triples=tuple(triples))
+
+
+def _site_definitions(concepts: Mapping[Curie, Concept], defined: set[Curie]) -> list[Definition]:
+    """Derive ``C ≡ P ⊓ ∃locatedIn.S`` for findings named "<site> <parent>" ("pineal region mass").
+
+    Only findings without an asserted definition are derived, and only when the name's prefix is
+    exactly a label or synonym of one anatomical site.
+    """
+    by_text: dict[str, list[Curie]] = defaultdict(list)
+    sites: set[Curie] = set()
+    for c in concepts.values():
+        anc = _ancestors_of(concepts, c.curie)
+        if "rg:AnatomicalSite" in anc:
+            sites.add(c.curie)
+            for t in (c.label, *c.alt_labels):
+                by_text[t.casefold()].append(c.curie)
+    out: list[Definition] = []
+    for c in concepts.values():
+        if c.curie in defined or "rg:Finding" not in _ancestors_of(concepts, c.curie):
+            continue
+        found: Definition | None = None
+        for p in c.parents:
+            parent = concepts.get(p)
+            if parent is None or "rg:Finding" not in _ancestors_of(concepts, p) and p != "rg:Finding":
+                continue
+            for name in (c.label, *c.alt_labels):
+                for pname in (parent.label, *parent.alt_labels):
+                    n, pn = name.casefold(), pname.casefold()
+                    if not n.endswith(" " + pn):
+                        continue
+                    hits = by_text.get(n[: -len(pn)].strip(), [])
+                    if len(hits) == 1:
+                        found = Definition(c.curie, p, (Restriction(Curie("rg:locatedIn"), hits[0]),))
+                        break
+                if found:
+                    break
+            if found:
+                break
+        if found:
+            out.append(found)
+    return out
+
+
+def _ancestors_of(concepts: Mapping[Curie, Concept], curie: Curie) -> set[Curie]:
+    seen: set[Curie] = set()
+    stack = list(concepts[curie].parents) if curie in concepts else []
+    while stack:
+        p = stack.pop()
+        if p not in seen:
+            seen.add(p)
+            if p in concepts:
+                stack.extend(concepts[p].parents)
+    return seen
 
 
 def load_graph(extra: Iterable[Path] = ()) -> Graph:

@@ -117,13 +117,15 @@ class ContextRule:
 class FindingRule:
     """An extra phrase for a concept that its ontology labels cannot express.
 
-    ``literal`` is matched like a label; ``concept`` is the CURIE it names.
+    ``literal`` is matched like a label; ``concept`` is the CURIE it names; ``assertion`` fixes the
+    assertion a word carries in itself ("afebrile" is fever, absent).
     """
 
     id: str
     concept: Curie
     literal: str
     case_sensitive: bool = False
+    assertion: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], where: str) -> FindingRule:
@@ -135,7 +137,10 @@ class FindingRule:
         literal = data.get("literal")
         if not isinstance(literal, str) or not literal.strip():
             raise RuleError(f"{where}: 'literal' must be a non-empty string")
-        return cls(data["id"], Curie(concept), literal, bool(data.get("case_sensitive", False)))
+        assertion = data.get("assertion")
+        if assertion not in (None, "present", "absent", "uncertain"):
+            raise RuleError(f"{where}: 'assertion' must be present, absent or uncertain, got {assertion!r}")
+        return cls(data["id"], Curie(concept), literal, bool(data.get("case_sensitive", False)), assertion)
 
 
 R = TypeVar("R")
