@@ -384,10 +384,13 @@ def ddx(
     nlp = build_nlp()
     queries: list[FindingQuery] = [parse_term(t, onto, nlp) for t in findings]
     known = [onto.lookup(h) for h in history]
+    age, sex = None, None
     if text is not None:
-        q, h = queries_from_extraction(run_extract(nlp, report_from_text(text, "text", source="--text")))
+        ex = run_extract(nlp, report_from_text(text, "text", source="--text"))
+        q, h = queries_from_extraction(ex)
         queries += q
         known += h
+        age, sex = ex.patient.age, ex.patient.sex
     try:
         store = open_store(store_desc, read_only=True)
     except StoreUnavailable as exc:
@@ -398,7 +401,7 @@ def ddx(
     finally:
         if store is not None:
             store.close()
-    ranked = rank(queries, knowledge, history=known, top_k=top, ontology=onto)
+    ranked = rank(queries, knowledge, history=known, top_k=top, ontology=onto, age=age, sex=sex)
     if fmt == "json":
         click.echo(json.dumps([ranked_json(r) for r in ranked], ensure_ascii=False, indent=2))
         return

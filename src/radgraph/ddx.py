@@ -33,7 +33,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from radgraph.knowledge import Association, Knowledge
+from radgraph.knowledge import Association, Knowledge, Profile
 from radgraph.model import (
     Assertion,
     ConceptRef,
@@ -43,6 +43,7 @@ from radgraph.model import (
     FindingQuery,
     Laterality,
     RankedDiagnosis,
+    Sex,
     Subject,
     Temporality,
 )
@@ -56,6 +57,11 @@ GENERIC_WEIGHT = 0.5
 PRIOR_WEIGHT = 2.0
 PRIOR = 0.1
 UNKNOWN_SHARE = 0.5
+AGE_MARGIN = 10
+AGE_OUTSIDE_LR = 0.3
+AGE_INSIDE_LR = 1.2
+SEX_MATCH_LR = 1.2
+SEX_MISMATCH_LR = 0.5
 CLINICAL_WEIGHT = 0.5
 _MAX_EVIDENCE = 3
 
@@ -148,8 +154,10 @@ def rank(
     history: Sequence[str] = (),
     top_k: int = 10,
     ontology: Ontology | None = None,
+    age: int | None = None,
+    sex: Sex | None = None,
 ) -> list[RankedDiagnosis]:
-    """Rank the diagnoses of *knowledge* for *findings* (and the patient's *history*)."""
+    """Rank the diagnoses of *knowledge* for *findings*, the patient's *history*, *age* and *sex*."""
     onto = ontology or load_ontology()
     profiles = _profiles(knowledge)
     links: dict[Curie, list[tuple[Curie, str]]] = defaultdict(list)
@@ -229,6 +237,10 @@ def rank(
                         )
                     )
                     break
+        demo = _demographics(knowledge.profiles.get(d), age, sex)
+        if demo is not None:
+            score += demo.weight
+            (supporting if demo.weight > 0 else against).append(demo)
         supporting.sort(key=lambda c: (-c.weight, c.finding))
         against.sort(key=lambda c: (c.weight, c.finding))
         scored.append((score, d, supporting, against))
@@ -252,6 +264,39 @@ def rank(
             )
         )
     return out
+
+
+def _demographics(profile: Profile | None, age: int | None, sex: Sex | None) -> Contribution | None:
+    """Shift a candidate by the patient's age and sex against its curated profile."""
+    if profile is None:
+        return None
+    w = 0.0
+    notes: list[str] = []
+    if age is not None and profile.age_min is not None and profile.age_max is not None:
+        outside = max(profile.age_min - age, age - profile.age_max, 0)
+        if outside > AGE_MARGIN:
+            w += math.log(AGE_OUTSIDE_LR)
+            notes.append(f"age {age} outside the usual {profile.age_min}-{profile.age_max}")
+        elif outside == 0:
+            w += math.log(AGE_INSIDE_LR)
+            notes.append(f"age {age} within the usual {profile.age_min}-{profile.age_max}")
+    if sex is not None and profile.sex is not None:
+        if sex is profile.sex:
+            w += math.log(SEX_MATCH_LR)
+            notes.append(f"{sex.value}, as usual")
+        else:
+            w += math.log(SEX_MISMATCH_LR)
+            notes.append(f"{sex.value}; usually {profile.sex.value}")
+    if not notes:
+        return None
+    return Contribution(
+        finding=Curie("rg:Patient"),
+        label="; ".join(notes),
+        weight=round(w, 4),
+        matched=profile.diagnosis,
+        via="demographics",
+        evidence=(Evidence("curated", profile.source),) if profile.source else (),
+    )
 
 
 def _specific(queries: list[FindingQuery], onto: Ontology) -> list[FindingQuery]:

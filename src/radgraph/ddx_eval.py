@@ -112,7 +112,11 @@ def evaluate(
             continue
         inp = extract(nlp, input_report(full.report, full.sections))
         queries, history = queries_from_extraction(inp)
-        ranked = rank(queries, knowledge_for(full.case_id), history=history, top_k=top_k, ontology=ontology)
+        patient = full.patient
+        ranked = rank(
+            queries, knowledge_for(full.case_id), history=history, top_k=top_k, ontology=ontology,
+            age=patient.age, sex=patient.sex,
+        )
         concepts = [r.concept for r in ranked]
         r_strict = _position(concepts, gold, lambda a, b: a == b)
         sc.ranks.append(r_strict)

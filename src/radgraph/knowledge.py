@@ -24,7 +24,7 @@ from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import DCTERMS
 
 from radgraph.errors import OntologyError
-from radgraph.model import Evidence, Laterality
+from radgraph.model import Evidence, Laterality, Sex
 from radgraph.ontology import Ontology, parse_turtle
 from radgraph.vocab import KNOWLEDGE_GRAPH, RG, Curie, compress, new_graph
 
@@ -54,12 +54,24 @@ class ConditionLink:
 
 
 @dataclass(frozen=True, slots=True)
+class Profile:
+    """Typical age range and sex predilection of a diagnosis."""
+
+    diagnosis: Curie
+    age_min: int | None = None
+    age_max: int | None = None
+    sex: Sex | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Knowledge:
-    """Everything the ranker knows: associations, condition links, cases per diagnosis."""
+    """Everything the ranker knows: associations, condition links, profiles, cases per diagnosis."""
 
     associations: tuple[Association, ...] = ()
     conditions: tuple[ConditionLink, ...] = ()
     case_counts: Mapping[Curie, int] = field(default_factory=dict)
+    profiles: Mapping[Curie, Profile] = field(default_factory=dict)
 
     def diagnoses(self) -> list[Curie]:
         """Every diagnosis the knowledge speaks of, sorted."""
@@ -70,7 +82,12 @@ class Knowledge:
         counts = dict(self.case_counts)
         for k, v in other.case_counts.items():
             counts[k] = counts.get(k, 0) + v
-        return Knowledge(self.associations + other.associations, self.conditions + other.conditions, counts)
+        return Knowledge(
+            self.associations + other.associations,
+            self.conditions + other.conditions,
+            counts,
+            {**other.profiles, **self.profiles},
+        )
 
 
 def knowledge_sources() -> list[tuple[str, str]]:
@@ -123,7 +140,19 @@ def curated_from_graph(g: Graph) -> Knowledge:
         )
         for s in sorted(g.subjects(RDF.type, RG.ConditionAssociation))
     ]
-    return Knowledge(tuple(assocs), tuple(conds), {})
+    profiles: dict[Curie, Profile] = {}
+    for s in sorted(g.subjects(RDF.type, RG.DiagnosisProfile)):
+        assert isinstance(s, URIRef)
+        dx = _c(g.value(s, RG.diagnosis), "rg:diagnosis", s)
+        lo, hi, sex = g.value(s, RG.ageMin), g.value(s, RG.ageMax), g.value(s, RG.sexPredilection)
+        profiles[dx] = Profile(
+            dx,
+            int(lo) if lo is not None else None,
+            int(hi) if hi is not None else None,
+            Sex.MALE if sex == RG.Male else Sex.FEMALE if sex == RG.Female else None,
+            str(g.value(s, DCTERMS.source) or ""),
+        )
+    return Knowledge(tuple(assocs), tuple(conds), {}, profiles)
 
 
 @cache

@@ -22,6 +22,7 @@ from radgraph import context as _context  # noqa: F401  (registers the factory)
 from radgraph import mentions as _mentions  # noqa: F401
 from radgraph import sections as _sections  # noqa: F401
 from radgraph.assemble import assemble
+from radgraph.errors import InputError
 from radgraph.demographics import patient_from_text
 from radgraph.extensions import MENTIONS_KEY
 from radgraph.mentions import MentionMatcher, span_is_anaphoric, span_is_plural
@@ -158,7 +159,15 @@ def _patient(report: Report, doc: Doc) -> Patient:
 
 
 def extract(nlp: Language, report: Report) -> Extraction:
-    """Extract findings, diagnoses and demographics from one report."""
+    """Extract findings, diagnoses and demographics from one report.
+
+    Raises :class:`~radgraph.errors.InputError` for a text longer than ``MAX_CHARS``.
+    """
+    if len(report.text) > MAX_CHARS:
+        raise InputError(
+            f"{report.meta.source or report.id}: case text too long ({len(report.text):,} characters; "
+            f"the limit is {MAX_CHARS:,})"
+        )
     doc = _doc(nlp, report)
     onto = pipeline_ontology(nlp)
     mentions = mentions_of(doc)
