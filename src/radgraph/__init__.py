@@ -10,46 +10,46 @@ The stable API is what ``__all__`` lists; anything else may change without notic
 
 from __future__ import annotations
 
-from radgraph.ddx import rank
-from radgraph.errors import (
-    CurieError,
-    InputError,
-    MissingExtraError,
-    OntologyError,
-    QueryError,
-    RadgraphError,
-    RadgraphWarning,
-    RuleError,
-    StoreError,
-    StoreUnavailable,
-    UnknownTermError,
-)
-from radgraph.model import (
-    Assertion,
-    ConceptRef,
-    Contribution,
-    DiagnosisMention,
-    Evidence,
-    Extraction,
-    Finding,
-    FindingQuery,
-    Laterality,
-    Mention,
-    Patient,
-    RankedDiagnosis,
-    Report,
-    ReportMeta,
-    Role,
-    Section,
-    SectionCategory,
-    Sex,
-    Subject,
-    Temporality,
-)
-from radgraph.nlp import PipelineConfig, build_nlp, extract
-from radgraph.ontology import Ontology, load_ontology
-from radgraph.store import Store, open_store
-from radgraph.triples import to_triples
+from importlib import import_module
+from typing import Any
+
+_LAZY = {
+    "rank": "radgraph.ddx",
+    "build_nlp": "radgraph.nlp",
+    "extract": "radgraph.nlp",
+    "PipelineConfig": "radgraph.nlp",
+    "Ontology": "radgraph.ontology",
+    "load_ontology": "radgraph.ontology",
+    "Store": "radgraph.store",
+    "open_store": "radgraph.store",
+    "to_triples": "radgraph.triples",
+    **{
+        name: "radgraph.errors"
+        for name in (
+            "CurieError", "InputError", "MissingExtraError", "OntologyError", "QueryError", "RadgraphError",
+            "RadgraphWarning", "RuleError", "StoreError", "StoreUnavailable", "UnknownTermError",
+        )
+    },
+    **{
+        name: "radgraph.model"
+        for name in (
+            "Assertion", "ConceptRef", "Contribution", "DiagnosisMention", "Evidence", "Extraction", "Finding",
+            "FindingQuery", "Laterality", "Mention", "Patient", "RankedDiagnosis", "Report", "ReportMeta", "Role",
+            "Section", "SectionCategory", "Sex", "Subject", "Temporality",
+        )
+    },
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the public API on first use, so that ``import radgraph`` stays light (no spaCy)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'radgraph' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __version__ = "0.1.0"
 

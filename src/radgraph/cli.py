@@ -423,5 +423,14 @@ def ddx(
             click.echo(f"   look for: {', '.join(x.label for x in r.look_for)}")
 
 
+def _register_optional() -> None:
+    """Commands that live in their own modules (their heavy imports stay lazy)."""
+    from radgraph.cli_web import serve
+
+    main.add_command(serve)
+
+
+_register_optional()
+
 if __name__ == "__main__":  # pragma: no cover
     main()
