@@ -425,9 +425,12 @@ def ddx(
 
 def _register_optional() -> None:
     """Commands that live in their own modules (their heavy imports stay lazy)."""
+    from radgraph.cli_analysis import export, stats
     from radgraph.cli_web import serve
 
     main.add_command(serve)
+    main.add_command(export)
+    main.add_command(stats)
 
 
 _register_optional()

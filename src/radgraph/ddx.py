@@ -4,14 +4,18 @@ The ranker works like a naive Bayes sum of log likelihood ratios. For each candi
 ``D`` and input finding ``F``:
 
 * ``P(F | D)`` is the best frequency among ``D``'s known findings ``A`` that ``F`` matches:
-  fully when ``F ⊑ A`` (a paravertebral mass is a mass), at 0.8 when ``A ⊑ F`` (the input is
-  less specific than the knowledge), and by information content of the least common ancestor
-  otherwise; a side that contradicts the knowledge (bilateral vs one side) halves it; a finding
+  exactly; when ``F ⊑ A`` (a paravertebral mass is a mass) discounted by the squared ratio of
+  information content ``(IC(A)/IC(F))²``; at half weight when ``A ⊑ F`` (the input is less
+  specific than the knowledge); siblings get no credit; a side that contradicts the knowledge (bilateral vs one side) halves it; a finding
   ``D`` is not known for gets a small floor;
 * ``P(F | ¬D)`` is the mean of ``P(F | D')`` over all candidates (how common the finding is);
 * present findings add ``ln(P(F|D)/P(F|¬D))``; absent findings add
   ``ln((1-P(F|D))/(1-P(F|¬D)))``; a patient condition that ``D`` is associated with
-  (thalassemia for extramedullary hematopoiesis) adds ``ln 8``.
+  (thalassemia for extramedullary hematopoiesis) adds ``ln 20``; closely related present findings
+  (one a subtype of the other, or both within two levels of the same specific class, such as a
+  collapse and an endplate fracture, both vertebral fractures) count once per candidate, with the
+  strongest contribution; a disease the patient is
+  known to have adds ``ln 4`` to itself; the curated age range and sex predilection shift it too.
 
 Frequencies combine the knowledge layers: curated statements weigh as three cases, case
 evidence as its number of cases, generic statements as one case. Every candidate carries the
@@ -51,7 +55,11 @@ from radgraph.ontology import Ontology, load_ontology
 from radgraph.vocab import Curie
 
 FLOOR = 0.05
-CONDITION_LR = 8.0
+CONDITION_LR = 20.0
+KNOWN_DISEASE_LR = 4.0
+#: Classes too broad to make two findings "the same phenomenon".
+_BROAD = frozenset({"rg:Concept", "rg:Finding", "rg:ImagingFinding", "rg:ClinicalFinding", "rg:Lesion", "rg:Mass",
+                    "rg:SignalFinding", "rg:Pain"})  # fmt: skip
 CURATED_WEIGHT = 4.0
 GENERIC_WEIGHT = 0.5
 PRIOR_WEIGHT = 2.0
@@ -120,7 +128,7 @@ def _match(query: FindingQuery, known: _Known, onto: Ontology) -> tuple[float, s
     elif onto.is_a(f, a):
         # the knowledge names an ancestor: support discounted by how much less it says
         ic_f = max(onto.information_content(f), 1e-9)
-        factor, via = max(0.3, min(1.0, onto.information_content(a) / ic_f)), f"is a {onto.label(a)}"
+        factor, via = min(1.0, (onto.information_content(a) / ic_f) ** 2), f"is a {onto.label(a)}"
     elif onto.is_a(a, f):
         factor, via = 0.5, f"known as the more specific {onto.label(a)}"
     else:
@@ -164,9 +172,7 @@ def rank(
     for link in knowledge.conditions:
         links[link.diagnosis].append((link.condition, link.source))
     known_conditions = [Curie(h) for h in history]
-    candidates = sorted(
-        d for d in set(profiles) | set(links) if not any(onto.is_a(h, d) for h in known_conditions)
-    )
+    candidates = sorted(set(profiles) | set(links))
     if not candidates:
         return []
     queries = _specific(list(dict.fromkeys(findings)), onto)
@@ -183,6 +189,7 @@ def rank(
                 p = 1.0 - (1.0 - p) * (1.0 - explained[i])
             row.append((p, known, via))
         table[d] = row
+    groups = _groups(queries, onto)
     n = len(candidates)
     background = [sum(max(table[d][i][0], FLOOR) for d in candidates) / n for i in range(len(queries))]
     scored: list[tuple[float, Curie, list[Contribution], list[Contribution]]] = []
@@ -191,6 +198,7 @@ def rank(
         against: list[Contribution] = []
         score = 0.0
         used: set[Curie] = set()
+        group_best: dict[int, float] = {}
         order = sorted(range(len(queries)), key=lambda i: -table[d][i][0])
         for i in order:
             q = queries[i]
@@ -209,6 +217,11 @@ def rank(
                 w = math.log(max(p, FLOOR, UNKNOWN_SHARE * bg) / bg)
             if onto.is_a(q.concept, "rg:ClinicalFinding"):
                 w *= CLINICAL_WEIGHT
+            if q.assertion is not Assertion.ABSENT and w > 0:
+                g = groups[i]
+                if g in group_best:
+                    continue  # a related finding already counted for this candidate
+                group_best[g] = w
             if abs(w) < 1e-9:
                 continue
             score += w
@@ -222,6 +235,13 @@ def rank(
             )
             (supporting if w > 0 else against).append(c)
         for h in history:
+            if h in onto and d in onto and (onto.is_a(h, d) or onto.is_a(d, h)):
+                w = math.log(KNOWN_DISEASE_LR)
+                score += w
+                supporting.append(
+                    Contribution(Curie(h), f"known {onto.label(h)}", round(w, 4), d, "the patient is known to have it")
+                )
+                continue
             for cond, source in sorted(links.get(d, []), key=lambda cs: (-onto.depth(cs[0]), cs[0])):
                 if onto.is_a(h, cond):
                     w = math.log(CONDITION_LR)
@@ -297,6 +317,37 @@ def _demographics(profile: Profile | None, age: int | None, sex: Sex | None) -> 
         via="demographics",
         evidence=(Evidence("curated", profile.source),) if profile.source else (),
     )
+
+
+def _near_ancestors(c: Curie, onto: Ontology, levels: int = 2) -> set[Curie]:
+    out: set[Curie] = {c}
+    frontier = {c}
+    for _ in range(levels):
+        frontier = {p for x in frontier if x in onto for p in onto.parents(x)}
+        out |= frontier
+    return out - _BROAD
+
+
+def _groups(queries: Sequence[FindingQuery], onto: Ontology) -> list[int]:
+    """Group indices of queries that describe one phenomenon (see the module docstring)."""
+    parent = list(range(len(queries)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    near = [_near_ancestors(q.concept, onto) if q.concept in onto else {q.concept} for q in queries]
+    for i in range(len(queries)):
+        for j in range(i + 1, len(queries)):
+            if queries[i].assertion is not queries[j].assertion:
+                continue
+            a, b = queries[i].concept, queries[j].concept
+            related = (a in onto and b in onto and (onto.is_a(a, b) or onto.is_a(b, a))) or bool(near[i] & near[j])
+            if related:
+                parent[find(i)] = find(j)
+    return [find(i) for i in range(len(queries))]
 
 
 def _specific(queries: list[FindingQuery], onto: Ontology) -> list[FindingQuery]:
