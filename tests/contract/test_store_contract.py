@@ -107,3 +107,26 @@ def test_remove_graph(store) -> None:  # type: ignore[no-untyped-def]
     store.add([(A, P, B)], graph=G1)
     store.remove_graph(G1)
     assert len(store) == 0 and store.graphs() == []
+
+
+@pytest.mark.remote
+def test_build_and_headline_question_on_a_remote_store(oxigraph_server, nlp, ontology) -> None:  # type: ignore[no-untyped-def]
+    from radgraph import queries
+    from radgraph.build import build
+    from radgraph.store import open_store
+
+    from ..conftest import SEED
+
+    with open_store(f"sparql:{oxigraph_server}") as remote:
+        remote._update("CLEAR ALL")  # type: ignore[attr-defined]
+        summary = build([SEED], remote, nlp=nlp)
+        assert summary.imported == ["seed-emh-thalassemia"] and not summary.failed
+        text, _ = queries.bind(
+            queries.load("diagnoses-presenting-with"), {"finding": "paravertebral mass", "laterality": "bilateral"}, ontology
+        )
+        rows = remote.select(text)
+        cases = [r for r in rows if r.text("source") == "case"]
+        assert cases and cases[0].text("evidence") == "paravertebral masses"
+        assert cases[0].text("diagnosis").endswith("/ExtramedullaryHematopoiesis")
+        build([SEED], remote, nlp=nlp)  # re-ingest: same triples
+        assert len(remote.select(text)) == len(rows)
