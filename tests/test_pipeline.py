@@ -1,15 +1,14 @@
 from __future__ import annotations
 
+import pytest
 import spacy
 
-from radgraph.context import assign_context, resolve_triggers, Trigger
+from radgraph.context import Trigger, assign_context, resolve_triggers
+from radgraph.errors import RuleError
 from radgraph.model import Assertion, Report, SectionCategory, Subject, Temporality
 from radgraph.nlp import build_nlp, extract
 from radgraph.rules import ContextCategory, ContextRule, Direction, SectionRule, load_rules
 from radgraph.sections import detect_sections
-
-import pytest
-from radgraph.errors import RuleError
 
 
 def test_sections_of_the_seed(seed_text) -> None:  # type: ignore[no-untyped-def]

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from radgraph.errors import InputError
 from radgraph.model import SectionCategory
 from radgraph.reports import decode, html_to_text, iter_reports, report_from_medpix, split_list
-
-import pytest
-from radgraph.errors import InputError
 
 
 def _medpix(uid: str = "SYN1") -> dict:  # type: ignore[type-arg]

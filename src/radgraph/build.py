@@ -29,7 +29,16 @@ from radgraph.queries import load as load_query
 from radgraph.reports import ImportFailure, iter_reports
 from radgraph.store.base import Store
 from radgraph.triples import GraphTriples, to_triples
-from radgraph.vocab import INFERRED_GRAPH, KNOWLEDGE_GRAPH, ONTOLOGY_GRAPH, RG, Curie, compress, sparql_prefixes, uri
+from radgraph.vocab import (
+    INFERRED_GRAPH,
+    KNOWLEDGE_GRAPH,
+    ONTOLOGY_GRAPH,
+    RG,
+    Curie,
+    compress,
+    sparql_prefixes,
+    uri,
+)
 
 log = logging.getLogger(__name__)
 

@@ -69,7 +69,7 @@ def _normalized(vocab: object) -> set[int]:
 
 @Language.component("radgraph_normalizer", assigns=["token.norm"])
 def make_normalizer(doc: Doc) -> Doc:
-    """spaCy component ``radgraph_normalizer`` (see :func:`normalize_doc`)."""
+    """SpaCy component ``radgraph_normalizer`` (see :func:`normalize_doc`)."""
     return normalize_doc(doc)
 
 

@@ -13,17 +13,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import spacy
-from spacy.util import compile_infix_regex
-from spacy.language import Language
 from spacy.attrs import SENT_START
+from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.util import compile_infix_regex
 
 from radgraph import context as _context  # noqa: F401  (registers the factory)
 from radgraph import mentions as _mentions  # noqa: F401
 from radgraph import sections as _sections  # noqa: F401
 from radgraph.assemble import assemble
-from radgraph.errors import InputError
 from radgraph.demographics import patient_from_text
+from radgraph.errors import InputError
 from radgraph.extensions import MENTIONS_KEY
 from radgraph.mentions import MentionMatcher, span_is_anaphoric, span_is_plural
 from radgraph.model import (

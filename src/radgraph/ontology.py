@@ -27,7 +27,7 @@ from rdflib import Literal as RdfLiteral
 
 from radgraph.errors import OntologyError, UnknownTermError
 from radgraph.model import ConceptKind
-from radgraph.vocab import RG, Curie, compress, is_curie, new_graph, prefix_map
+from radgraph.vocab import RG, Curie, compress, is_curie, new_graph
 
 Triple = tuple[URIRef | BNode, URIRef, URIRef | BNode | RdfLiteral]
 

@@ -153,6 +153,26 @@ def nquads(graphs: Iterable[tuple[URIRef, Iterable[Triple]]]) -> str:
     return "".join(lines)
 
 
+def insert_data(graph: URIRef, triples: Iterable[Triple]) -> str:
+    """An ``INSERT DATA`` for one graph ("" when there is nothing to insert); terms escaped by :func:`nt_term`."""
+    body = " .\n".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)}" for s, p, o in reject_bnodes(triples))
+    return f"INSERT DATA {{ GRAPH {nt_term(graph)} {{\n{body} .\n}} }}" if body else ""
+
+
+def replace_update(graphs: Sequence[tuple[URIRef, Sequence[Triple]]]) -> str:
+    """One SPARQL update that clears graphs and inserts their new data.
+
+    Terms are serialized by :func:`nt_term`, which escapes literals and validates IRIs, so no
+    value is ever pasted into the update as raw text.
+    """
+    parts: list[str] = []
+    for graph, triples in graphs:
+        parts.append(f"DROP SILENT GRAPH {nt_term(graph)}")
+        if insert := insert_data(graph, triples):
+            parts.append(insert)
+    return " ;\n".join(parts)
+
+
 def default_descriptor() -> str:
     """Return the store descriptor from ``$RADGRAPH_STORE``, or the per-user default on disk."""
     env = os.environ.get(ENV_VAR, "").strip()

@@ -16,7 +16,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from radgraph.errors import QueryError, StoreError, StoreUnavailable
-from radgraph.store.base import Binding, Row, Triple, nquads, nt_term, reject_bnodes
+from radgraph.store.base import Binding, Row, Triple, nquads, reject_bnodes, replace_update
 from radgraph.vocab import new_graph
 
 _FORMATS = {
@@ -123,7 +123,7 @@ class OxigraphStore:
             if data:
                 self._store.load(data.encode("utf-8"), ox.RdfFormat.N_QUADS)
             return
-        self._store.update(_replace_update(graphs))
+        self._store.update(replace_update(graphs))
 
     def remove_graph(self, graph: URIRef) -> None:
         """Remove a named graph."""
@@ -208,19 +208,3 @@ class OxigraphStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _replace_update(graphs: Sequence[tuple[URIRef, Sequence[Triple]]]) -> str:
-    """One update that clears graphs and inserts their new data.
-
-    Terms are serialized by :func:`nt_term`, which escapes literals and validates IRIs, so no
-    value is ever pasted into the update as raw text.
-    """
-    parts: list[str] = []
-    for graph, triples in graphs:
-        g = nt_term(graph)
-        parts.append(f"DROP SILENT GRAPH {g}")
-        body = " .\n".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)}" for s, p, o in reject_bnodes(triples))
-        if body:
-            parts.append(f"INSERT DATA {{ GRAPH {g} {{\n{body} .\n}} }}")
-    return " ;\n".join(parts)

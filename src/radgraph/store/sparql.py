@@ -20,7 +20,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from radgraph.errors import MissingExtraError, QueryError, StoreError, StoreUnavailable
-from radgraph.store.base import Binding, Row, Triple, nquads, nt_term, reject_bnodes
+from radgraph.store.base import Binding, Row, Triple, insert_data, nt_term, replace_update
 from radgraph.vocab import new_graph
 
 _RESULTS_JSON = "application/sparql-results+json"
@@ -98,9 +98,8 @@ class SparqlStore:
 
     def add(self, triples: Iterable[Triple], *, graph: URIRef) -> None:
         """Add triples to a named graph (one INSERT DATA)."""
-        body = " .\n".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)}" for s, p, o in reject_bnodes(triples))
-        if body:
-            self._update(f"INSERT DATA {{ GRAPH {nt_term(graph)} {{\n{body} .\n}} }}")
+        if insert := insert_data(graph, triples):
+            self._update(insert)
 
     def replace_graph(self, graph: URIRef, triples: Iterable[Triple]) -> None:
         """Replace a named graph (one update request)."""
@@ -108,15 +107,8 @@ class SparqlStore:
 
     def replace_graphs(self, graphs: Sequence[tuple[URIRef, Sequence[Triple]]]) -> None:
         """Replace several named graphs in one update request (atomic on servers that apply updates atomically)."""
-        parts: list[str] = []
-        for graph, triples in graphs:
-            g = nt_term(graph)
-            parts.append(f"DROP SILENT GRAPH {g}")
-            body = " .\n".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)}" for s, p, o in reject_bnodes(triples))
-            if body:
-                parts.append(f"INSERT DATA {{ GRAPH {g} {{\n{body} .\n}} }}")
-        if parts:
-            self._update(" ;\n".join(parts))
+        if graphs:
+            self._update(replace_update(graphs))
 
     def remove_graph(self, graph: URIRef) -> None:
         """Remove a named graph."""
@@ -187,4 +179,4 @@ class SparqlStore:
         self.close()
 
 
-__all__ = ["SparqlStore", "nquads"]
+__all__ = ["SparqlStore"]
