@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STORE ?= oxigraph:var/store
 export RADGRAPH_STORE ?= $(STORE)
 
-.PHONY: demo test setup setup-dev browser-deps lint typecheck eval bench clean
+.PHONY: demo test test-slow setup setup-dev browser-deps lint typecheck eval bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,3 +48,13 @@ lint: $(VENV)/.installed-dev
 
 clean:
 	rm -rf var build dist .pytest_cache
+
+# Opt-in long checks: kill -9 during builds, and 10,000 generated texts through the pipeline.
+test-slow: $(VENV)/.installed-dev
+	$(PY) -m pytest -q tests/test_atomicity.py -m slow
+	RADGRAPH_HYPOTHESIS_EXAMPLES=10000 $(PY) -m pytest -q tests/test_robustness.py -k property --hypothesis-show-statistics
+
+# Measurements (need ../shared/corpora/medpix-2.0 for the MedPix parts).
+eval: $(VENV)/.installed
+	$(VENV)/bin/radgraph eval extraction
+	$(VENV)/bin/radgraph eval ddx
