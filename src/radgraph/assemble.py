@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from radgraph.concepts import implied_qualifiers, refine
 from radgraph.model import (
@@ -315,6 +315,7 @@ def assemble(
     carried: dict[SectionCategory, list[Curie]] = {}
     final_seen = False
     topic: list[Curie] = []
+    side: dict[SectionCategory, Laterality | None] = {}
     for sent in sorted(by_sentence):
         ms = by_sentence[sent]
         section = ms[0].section
@@ -353,6 +354,7 @@ def assemble(
             f for f in (_finalize(d, onto, text) for d in drafts)
             if not (f.subject is Subject.GENERIC and f.concept in _BARE and not f.sites and f.signal is None)
         ]
+        sentence_findings = _carry_laterality(sentence_findings, side, section)
         findings.extend(sentence_findings)
         generic = [f for f in sentence_findings if f.subject is Subject.GENERIC]
         if generic or any(m.subject is Subject.GENERIC for m in conditions):
@@ -363,6 +365,30 @@ def assemble(
             )
     diagnoses = _dedupe(diagnoses)
     return findings, diagnoses, statements
+
+
+def _carry_laterality(
+    findings: list[Finding], side: dict[SectionCategory, Laterality | None], section: SectionCategory
+) -> list[Finding]:
+    """Carry the side last stated in a findings section to later findings that state none.
+
+    A report about a left knee describes left-sided findings throughout; a new explicit side
+    (or "bilateral") takes over from there. Generic statements neither take nor set a side.
+    """
+    if section is not SectionCategory.FINDINGS:
+        return findings
+    out: list[Finding] = []
+    for f in findings:
+        if f.subject is Subject.GENERIC:
+            out.append(f)
+            continue
+        explicit = f.laterality is not None and "plural-paired-site" not in f.rule_id
+        if explicit:
+            side[section] = f.laterality
+        elif f.laterality is None and side.get(section) is not None:
+            f = replace(f, laterality=side[section], rule_id=f"{f.rule_id}+side-of-section")
+        out.append(f)
+    return out
 
 
 def _dedupe(diagnoses: Sequence[DiagnosisMention]) -> list[DiagnosisMention]:
