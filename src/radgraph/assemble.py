@@ -122,9 +122,12 @@ def _uniq(items: Sequence[Curie]) -> list[Curie]:
 
 
 def _most_specific(onto: Ontology, items: Sequence[Curie]) -> list[Curie]:
-    """Drop items that are ancestors of another item (``vertebra`` when ``thoracic vertebra``)."""
+    """Drop items that another item is a kind or a part of (``vertebra`` when ``thoracic vertebra`` or
+    ``vertebral body`` is there)."""
     items = _uniq(items)
-    return [c for c in items if not any(o != c and onto.is_a(o, c) for o in items)]
+    return [
+        c for c in items if not any(o != c and (onto.is_a(o, c) or c in onto.part_of_closure(o)) for o in items)
+    ]
 
 
 def _finalize(d: _Draft, onto: Ontology, text: str) -> Finding:
