@@ -14,7 +14,9 @@ The ranker works like a naive Bayes sum of log likelihood ratios. For each candi
   (thalassemia for extramedullary hematopoiesis) adds ``ln 20``; closely related present findings
   (one a subtype of the other, or both within two levels of the same specific class, such as a
   collapse and an endplate fracture, both vertebral fractures) count once per candidate, with the
-  strongest contribution; a disease the patient is
+  strongest contribution; when the findings have sites (stated, or implied by the concept, as
+  the liver for a hepatic mass), a diagnosis whose known findings lie in the same organ or region
+  gains ``ln 2``; a disease the patient is
   known to have adds ``ln 4`` to itself; the curated age range and sex predilection shift it too.
 
 Frequencies combine the knowledge layers: curated statements weigh as three cases, case
@@ -37,6 +39,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from radgraph.concepts import implied_qualifiers
 from radgraph.knowledge import Association, Knowledge, Profile
 from radgraph.model import (
     Assertion,
@@ -57,6 +60,8 @@ from radgraph.vocab import Curie
 FLOOR = 0.05
 CONDITION_LR = 20.0
 KNOWN_DISEASE_LR = 4.0
+SITE_MATCH_LR = 2.0
+SITE_MAX_DESCENDANTS = 120
 #: Classes too broad to make two findings "the same phenomenon".
 _BROAD = frozenset({"rg:Concept", "rg:Finding", "rg:ImagingFinding", "rg:ClinicalFinding", "rg:Lesion", "rg:Mass",
                     "rg:SignalFinding", "rg:Pain"})  # fmt: skip
@@ -190,6 +195,8 @@ def rank(
             row.append((p, known, via))
         table[d] = row
     groups = _groups(queries, onto)
+    site_cache: dict[Curie, frozenset[Curie]] = {}
+    query_regions = [_region(_sites_of(q.concept, q.sites, onto), onto, site_cache) for q in queries]
     n = len(candidates)
     background = [sum(max(table[d][i][0], FLOOR) for d in candidates) / n for i in range(len(queries))]
     scored: list[tuple[float, Curie, list[Contribution], list[Contribution]]] = []
@@ -257,6 +264,10 @@ def rank(
                         )
                     )
                     break
+        site = _site_fit(d, profiles.get(d, {}), query_regions, onto, site_cache)
+        if site is not None:
+            score += site.weight
+            (supporting if site.weight > 0 else against).append(site)
         demo = _demographics(knowledge.profiles.get(d), age, sex)
         if demo is not None:
             score += demo.weight
@@ -317,6 +328,52 @@ def _demographics(profile: Profile | None, age: int | None, sex: Sex | None) -> 
         via="demographics",
         evidence=(Evidence("curated", profile.source),) if profile.source else (),
     )
+
+
+def _sites_of(concept: Curie, sites: Sequence[Curie], onto: Ontology) -> set[Curie]:
+    """Sites given with a finding plus those its concept implies (a hepatic mass is in the liver)."""
+    out = {s for s in sites if s in onto}
+    if concept in onto:
+        out |= set(implied_qualifiers(concept, onto).get("rg:locatedIn", []))
+    return out
+
+
+def _region(sites: set[Curie], onto: Ontology, cache: dict[Curie, frozenset[Curie]]) -> frozenset[Curie]:
+    """Sites with the wholes they are part of, without anatomy too broad to say where."""
+    out: set[Curie] = set()
+    for s in sites:
+        if s not in cache:
+            cache[s] = frozenset(
+                x for x in ({s} | onto.part_of_closure(s)) if len(onto.descendants(x)) <= SITE_MAX_DESCENDANTS
+            )
+        out |= cache[s]
+    return frozenset(out)
+
+
+def _site_fit(
+    d: Curie,
+    profile: Mapping[Curie, _Known],
+    query_regions: Sequence[frozenset[Curie]],
+    onto: Ontology,
+    cache: dict[Curie, frozenset[Curie]],
+) -> Contribution | None:
+    """Anatomic plausibility: do the findings' sites fall where the diagnosis's known findings are?"""
+    given = [r for r in query_regions if r]
+    if not given:
+        return None
+    key = Curie(f"{d}#sites")
+    if key not in cache:
+        sites: set[Curie] = set()
+        for f in profile:
+            sites |= _sites_of(f, (), onto)
+        cache[key] = _region(sites, onto, cache)
+    mine = cache[key]
+    if not mine:
+        return None
+    if not any(r & mine for r in given):
+        return None
+    w, note = math.log(SITE_MATCH_LR), "findings where this diagnosis occurs"
+    return Contribution(finding=Curie("rg:AnatomicalSite"), label=note, weight=round(w, 4), matched=d, via="anatomy")
 
 
 def _near_ancestors(c: Curie, onto: Ontology, levels: int = 2) -> set[Curie]:
