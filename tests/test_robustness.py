@@ -66,8 +66,10 @@ def test_text_over_the_limit_is_a_clear_error(nlp) -> None:  # type: ignore[no-u
 
 def test_large_file_fails_alone_and_batch_goes_on(tmp_path, nlp) -> None:  # type: ignore[no-untyped-def]
     big = tmp_path / "big.txt"
-    with big.open("w") as fh:  # ~3 MB of text: over the per-case character limit
-        fh.write("Findings\n\n" + "Paravertebral mass. " * 160_000)
+    with big.open("w") as fh:  # a 50 MB file: read, then refused as one case text over the character limit
+        fh.write("Findings\n\n")
+        for _ in range(50):
+            fh.write("Paravertebral mass. " * 52_429)
     (tmp_path / "ok.txt").write_text(CASE)
     with open_store("memory:") as store:
         summary = build([tmp_path], store, nlp=nlp)
