@@ -2,8 +2,8 @@
 
 >>> nlp = build_nlp()
 >>> ex = extract(nlp, Report("demo", "Findings\\n\\nBilateral paravertebral masses. No calcification."))
->>> [(f.label, f.assertion.value, f.laterality) for f in ex.findings]
-[('paravertebral mass', 'present', <Laterality.BILATERAL: 'bilateral'>), ('calcification', 'absent', None)]
+>>> [(f.label, f.assertion.value, f.laterality.value) for f in ex.findings]
+[('paravertebral mass', 'present', 'bilateral'), ('calcification', 'absent', 'bilateral')]
 """
 
 from __future__ import annotations
