@@ -1,0 +1,136 @@
+"""The benchmark script runs end to end at a tiny size, and the parallel ingest it measures is correct."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from rdflib import Literal, URIRef
+
+from radgraph.model import Report
+from radgraph.parallel import extract_triples_parallel, ingest_parallel, nt_term, to_ntriples
+from radgraph.store import open_store
+from radgraph.synth import generate
+from radgraph.triples import GraphTriples, to_triples
+
+REPO = Path(__file__).parent.parent
+BENCH = REPO / "bench" / "run.py"
+
+
+def _bench_module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("radgraph_bench_run", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_runs_at_a_tiny_size(tmp_path: Path) -> None:
+    out = tmp_path / "results" / "RESULTS.json"
+    cmd = [sys.executable, str(BENCH), "--sizes", "8", "--runs", "2", "--workers", "0", "--samples", "3",
+           "--no-rdflib", "--write-sample", "4", "--query-budget", "1", "--workdir", str(tmp_path / "work"),
+           "--out", str(out)]  # fmt: skip
+    t = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=REPO)
+    elapsed = time.perf_counter() - t
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert elapsed < 60, f"the tiny benchmark took {elapsed:.0f} s"
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert {"meta", "sizes", "targets", "write_paths", "targets_definition"} <= results.keys()
+    size = results["sizes"][0]
+    assert size["cases"] == 8
+    assert {"generate", "ingest", "store", "memory", "queries", "ddx", "incremental", "parameters"} <= size.keys()
+    assert size["ingest"]["cases"] == 8 and size["ingest"]["failed"] == 0
+    assert size["ingest"]["cases_per_s"] > 0
+    assert size["store"]["triples"] > 0 and size["store"]["bytes_on_disk"] > 0
+    assert size["memory"]["peak_bytes"] > 0
+    from radgraph.queries import names
+
+    assert set(size["queries"]) | set(size["parameters"]["skipped_queries"]) == set(names())
+    headline = size["queries"]["diagnoses-presenting-with"]
+    assert headline["params"] == {"finding": "paravertebral mass", "laterality": "bilateral"}
+    assert {"p50_ms", "p95_ms", "runs", "rows"} <= headline.keys()
+    assert {"p50_ms", "p95_ms", "knowledge_s", "top1_is_final_diagnosis"} <= size["ddx"].keys()
+    assert {"replace_graphs", "text_to_store"} <= size["incremental"].keys()
+    assert {t["target"] for t in results["targets"]} >= {"ingest at 8", "headline query at 10,000"}
+    md = out.with_name("RESULTS.md").read_text(encoding="utf-8")
+    assert "diagnoses-presenting-with" in md and "targets" in md
+
+
+def test_rdflib_worker_times_queries_and_abandons_slow_ones(tmp_path: Path) -> None:
+    bench = _bench_module()
+    nq = tmp_path / "dump.nq"
+    nq.write_text(
+        "".join(f"<urn:s{i}> <urn:p> <urn:s{i + 1}> <urn:g> .\n" for i in range(300)), encoding="utf-8"
+    )
+    queries = {
+        "count": {"form": "SELECT", "text": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"},
+        "ask": {"form": "ASK", "text": "ASK { <urn:s1> <urn:p> <urn:s2> }"},
+        "slow": {"form": "SELECT", "text": "SELECT * WHERE { ?a <urn:p>* ?b . ?c <urn:p>* ?d }"},
+    }
+    qf, of = tmp_path / "q.json", tmp_path / "out.json"
+    qf.write_text(json.dumps(queries), encoding="utf-8")
+    args = bench.parse_args(["--runs", "3", "--rdflib-cap", "1"])
+    bench.rdflib_worker(nq, qf, of, args)
+    out = json.loads(of.read_text(encoding="utf-8"))
+    assert out["quads"] == 300
+    assert out["queries"]["count"]["rows"] == 1 and out["queries"]["count"]["runs"] == 3
+    assert out["queries"]["ask"]["rows"] == 1
+    assert "aborted" in out["queries"]["slow"]
+
+
+def test_nt_terms_round_trip_through_the_store() -> None:
+    from radgraph.vocab import new_graph
+
+    triples = (
+        (URIRef("urn:a"), URIRef("urn:p"), Literal('line one\nline "two" \\ three')),
+        (URIRef("urn:a"), URIRef("urn:q"), Literal(7)),
+        (URIRef("urn:a"), URIRef("urn:r"), Literal("chat", lang="fr")),
+    )
+    text = to_ntriples(GraphTriples(URIRef("urn:g"), triples))
+    assert nt_term(Literal("x")) == '"x"'
+    g = new_graph()
+    g.parse(data=text, format="nt")
+    assert set(g) == set(triples)
+
+
+@pytest.mark.parametrize("write", ["replace", "load"])
+def test_ingest_parallel_in_process_matches_serial(write: str, nlp) -> None:  # type: ignore[no-untyped-def]
+    from radgraph.nlp import extract
+
+    reports = list(generate(4, seed=8))
+    with open_store("memory:") as serial, open_store("memory:") as parallel:
+        for r in reports:
+            for g in to_triples(extract(nlp, r)):
+                serial.replace_graph(g.graph, g.triples)
+        assert ingest_parallel(parallel, reports, workers=0, write=write) == 4
+        assert ingest_parallel(parallel, reports[:2], workers=0, write=write) == 2  # re-ingest is idempotent
+        assert serial.graphs() == parallel.graphs()
+        for graph in serial.graphs():
+            assert set(serial.triples_of(graph)) == set(parallel.triples_of(graph))  # type: ignore[attr-defined]
+
+
+def test_extract_triples_parallel_keeps_order_across_a_worker(nlp) -> None:  # type: ignore[no-untyped-def]
+    from radgraph.nlp import extract
+
+    reports = list(generate(5, seed=12))
+    expected = [to_triples(extract(nlp, r)) for r in reports]
+    got = list(extract_triples_parallel(reports, workers=1, chunksize=2))
+    assert got == expected  # rdflib terms survive pickling, and results come back in input order
+
+
+def test_a_failing_report_is_reported_not_fatal() -> None:
+    from radgraph.reports import ImportFailure
+
+    bad = Report("bad", "x" * 2_000_001)  # longer than the pipeline accepts
+    good = Report("good", "Findings\n\nA left paravertebral mass.")
+    failures: list[ImportFailure] = []
+    with open_store("memory:") as store:
+        assert ingest_parallel(store, [bad, good], workers=0, failures=failures) == 1
+    assert [f.source for f in failures] == ["bad"]
