@@ -24,12 +24,13 @@ from radgraph.errors import RadgraphError
 from radgraph.knowledge import CaseFinding, Knowledge, case_knowledge, knowledge_sources, load_curated
 from radgraph.model import Evidence, Laterality, Report
 from radgraph.nlp import build_nlp, extract
-from radgraph.ontology import ontology_sources
+from radgraph.ontology import Ontology, load_ontology, ontology_sources
 from radgraph.queries import load as load_query
 from radgraph.reports import ImportFailure, iter_reports
-from radgraph.store.base import Store
+from radgraph.store.base import Store, nt_term
 from radgraph.triples import GraphTriples, to_triples
 from radgraph.vocab import (
+    CLOSURE_GRAPH,
     INFERRED_GRAPH,
     KNOWLEDGE_GRAPH,
     ONTOLOGY_GRAPH,
@@ -69,6 +70,18 @@ def load_resources(store: Store) -> None:
         store.remove_graph(graph)
         for _, text in sources:
             store.load(text, format="turtle", graph=graph, replace=False)
+    closure = "".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n" for s, p, o in closure_triples(load_ontology()))
+    store.load(closure, format="nt", graph=CLOSURE_GRAPH)
+
+
+def closure_triples(onto: Ontology) -> list[tuple[URIRef, URIRef, URIRef]]:
+    """``c rg:isA a`` for every concept and each of its ancestors, itself included."""
+    out: list[tuple[URIRef, URIRef, URIRef]] = []
+    for c in sorted(onto.concepts):
+        s = uri(c)
+        for a in sorted(onto.ancestors(c, include_self=True)):
+            out.append((s, RG.isA, uri(a)))
+    return out
 
 
 def ingest_report(store: Store, nlp: Language, report: Report) -> int:

@@ -43,28 +43,19 @@ def _in_age_phrase(doc: Doc, start: int) -> bool:
 def normalize_doc(doc: Doc) -> Doc:
     """Give every token radgraph's normalized form as its ``norm_``.
 
-    The norm is stored once per word type on the vocabulary's lexeme (which tokens inherit), so
-    a word seen before costs nothing; a token-level norm set by a tokenizer exception wins.
+    The norm is stored on the vocabulary's lexeme (which tokens inherit), once per word type;
+    a token-level norm set by a tokenizer exception wins. No state is kept outside the vocabulary.
     """
     vocab = doc.vocab
-    seen = _normalized(vocab)
     strings = vocab.strings
     for orth in set(doc.to_array([ORTH]).tolist()):
-        if orth in seen:
-            continue
         lex = vocab[orth]
-        if not lex.is_space and not lex.is_punct:
-            lex.norm_ = norm(strings[orth])
-        seen.add(orth)
+        if lex.is_space or lex.is_punct:
+            continue
+        wanted = norm(strings[orth])
+        if lex.norm_ != wanted:
+            lex.norm_ = wanted
     return doc
-
-
-_SEEN: dict[int, set[int]] = {}
-
-
-def _normalized(vocab: object) -> set[int]:
-    """The word types of a vocabulary whose norms radgraph has set (one set per vocabulary)."""
-    return _SEEN.setdefault(id(vocab), set())
 
 
 @Language.component("radgraph_normalizer", assigns=["token.norm"])

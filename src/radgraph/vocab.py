@@ -35,6 +35,7 @@ ONTOLOGY_IRI = URIRef(BASE + "ontology")
 ONTOLOGY_GRAPH = URIRef(BASE + "ontology")
 KNOWLEDGE_GRAPH = URIRef(BASE + "knowledge")
 INFERRED_GRAPH = URIRef(BASE + "inferred")
+CLOSURE_GRAPH = URIRef(BASE + "closure")
 CASE_EVIDENCE_GRAPH = URIRef(BASE + "evidence")
 
 RGD = Namespace(BASE + "data/")
@@ -82,6 +83,7 @@ class RG(DefinedNamespace):
     presentsWith: URIRef
     associatedWith: URIRef
     partOf: URIRef
+    isA: URIRef
     lexicalScope: URIRef
     bilaterallyPaired: URIRef
 
