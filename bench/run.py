@@ -996,6 +996,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--query-budget", type=float, default=120.0, help="stop repeating a query after this many seconds (s)"
     )
+    p.add_argument(
+        "--project-from",
+        type=Path,
+        default=None,
+        help="an earlier RESULTS.json whose smaller sizes seed the query-time projections",
+    )
     p.add_argument("--no-rdflib", action="store_true", help="skip the rdflib baseline")
     p.add_argument("--rdflib-cap", type=float, default=60.0, help="time budget per rdflib query (s)")
     p.add_argument("--rdflib-timeout", type=float, default=3600.0, help="give up on the rdflib subprocess after (s)")
@@ -1038,9 +1044,14 @@ def main(argv: list[str] | None = None) -> int:
         "targets_definition": TARGETS,
         "sizes": [],
     }
+    seeds: list[Json] = []
+    if args.project_from is not None:
+        seeds = json.loads(args.project_from.read_text(encoding="utf-8"))["sizes"]
     try:
         for n in args.sizes:
-            previous = results["sizes"][-1] if results["sizes"] else None
+            earlier = [*seeds, *results["sizes"]]
+            smaller = [s for s in earlier if s["cases"] < n]
+            previous = max(smaller, key=lambda s: s["cases"]) if smaller else None
             results["sizes"].append(run_size(n, args, workdir, previous))
             write_outputs(results, args)
         if args.write_sample > 0:
