@@ -11,24 +11,25 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import URIRef
 from spacy.language import Language
 
-from radgraph.errors import RadgraphError
 from radgraph.knowledge import CaseFinding, Knowledge, case_knowledge, knowledge_sources, load_curated
 from radgraph.model import Evidence, Laterality, Report
 from radgraph.nlp import build_nlp, extract
 from radgraph.ontology import Ontology, load_ontology, ontology_sources
+from radgraph.parallel import ingest_parallel
 from radgraph.queries import load as load_query
 from radgraph.reports import ImportFailure, iter_reports
 from radgraph.store.base import Store, nt_term
-from radgraph.triples import GraphTriples, to_triples
+from radgraph.triples import to_triples
 from radgraph.vocab import (
     CLOSURE_GRAPH,
     INFERRED_GRAPH,
@@ -112,6 +113,8 @@ def derive(store: Store) -> int:
 
 #: Cases written per store transaction during a build (each case is still all-old or all-new).
 BATCH = 32
+#: Cases per bulk-loader call when a store is rebuilt aside (larger batches load faster).
+BULK_BATCH = 256
 
 
 def build(
@@ -121,43 +124,86 @@ def build(
     nlp: Language | None = None,
     progress: Callable[[str], None] | None = None,
     batch: int = BATCH,
+    workers: int = 0,
 ) -> BuildSummary:
     """Import every case under *paths* into *store*; a bad file is reported and skipped.
 
-    Cases are written *batch* at a time, each batch in one transaction, so an interrupted build
-    leaves every case either as it was or fully replaced.
+    Cases are extracted in this process (``workers=0``, with *nlp* if given) or in *workers*
+    processes (:mod:`radgraph.parallel`), and written *batch* at a time, each batch in one
+    transaction, so an interrupted build leaves every case either as it was or fully replaced.
+    *progress* is called with each case id once it is written ("" for a file that failed).
     """
     t0 = time.perf_counter()
-    nlp = nlp or build_nlp()
     summary = BuildSummary()
     load_resources(store)
-    pending: list[tuple[str, list[GraphTriples]]] = []
 
-    def flush() -> None:
-        if pending:
-            store.replace_graphs([(g.graph, g.triples) for _, gs in pending for g in gs])
-            for cid, gs in pending:
-                summary.imported.append(cid)
-                summary.triples += sum(len(g.triples) for g in gs)
-            pending.clear()
+    def reports() -> Iterator[Report]:
+        for item in iter_reports(paths):
+            if item.failure is not None:
+                summary.failed.append(item.failure)
+                log.warning("%s: %s", item.failure.source, item.failure.reason)
+                if progress is not None:
+                    progress("")
+            elif item.report is not None:
+                yield item.report
 
-    for item in iter_reports(paths):
-        if item.failure is not None:
-            summary.failed.append(item.failure)
-            log.warning("%s: %s", item.failure.source, item.failure.reason)
-        elif item.report is not None:
-            try:
-                pending.append((item.report.id, to_triples(extract(nlp, item.report))))
-            except RadgraphError as exc:
-                summary.failed.append(ImportFailure(item.report.meta.source or item.report.id, str(exc)))
-            if len(pending) >= batch:
-                flush()
+    def written(report: Report, triples: int) -> None:
+        summary.imported.append(report.id)
+        summary.triples += triples
         if progress is not None:
-            progress(item.report.id if item.report else "")
-    flush()
+            progress(report.id)
+
+    if workers <= 0 and nlp is None:
+        nlp = build_nlp()
+    ingest_parallel(
+        store, reports(), workers=workers, batch=batch, failures=summary.failed, progress=written, nlp=nlp
+    )
     derive(store)
     summary.store_size = len(store)
     summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+def rebuild(
+    paths: Iterable[str | Path],
+    folder: Path,
+    *,
+    workers: int = 0,
+    progress: Callable[[str], None] | None = None,
+    batch: int = BULK_BATCH,
+) -> BuildSummary:
+    """Build a fresh on-disk Oxigraph store beside *folder*, then swap it in.
+
+    The new store is written with Oxigraph's bulk loader (no per-batch transactions) in
+    ``FOLDER.rebuilding``; only when the build has finished is the old store moved aside and
+    deleted. A failed or interrupted rebuild therefore leaves the old store as it was. The old
+    store stays open (and locked against other writers) until the swap.
+
+    Raises:
+        StoreUnavailable: when another process is writing to *folder*.
+    """
+    from radgraph.store.oxigraph import OxigraphStore
+
+    folder = Path(folder)
+    aside = folder.with_name(folder.name + ".rebuilding")
+    old = folder.with_name(folder.name + ".old")
+    guard = OxigraphStore(folder) if folder.exists() else None  # takes the writer lock
+    try:
+        shutil.rmtree(aside, ignore_errors=True)
+        try:
+            with OxigraphStore(aside, bulk=True) as store:
+                summary = build(paths, store, workers=workers, progress=progress, batch=batch)
+        except BaseException:
+            shutil.rmtree(aside, ignore_errors=True)
+            raise
+    finally:
+        if guard is not None:
+            guard.close()
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        folder.rename(old)
+    aside.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
     return summary
 
 

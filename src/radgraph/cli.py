@@ -11,12 +11,12 @@ import csv
 import io
 import json
 import logging
-import shutil
+import os
 import sys
 from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -30,7 +30,13 @@ from radgraph.errors import (
     UnknownTermError,
 )
 
+if TYPE_CHECKING:
+    from radgraph.build import BuildSummary
+
 F = TypeVar("F", bound=Callable[..., Any])
+#: A build with at least this many files extracts on every core by default (worker start-up
+#: costs a few seconds, more than a small build takes on one core).
+PARALLEL_FROM = 200
 
 EXIT_INTERNAL, EXIT_INPUT, EXIT_TERM, EXIT_STORE = 1, 3, 4, 5
 _STORE_HELP = "Store descriptor: memory:, oxigraph:PATH or sparql:URL (default: $RADGRAPH_STORE or the per-user store)."
@@ -110,25 +116,30 @@ def _default_data() -> list[str]:
     return [str(data)]
 
 
-@main.command()
-@click.argument("paths", nargs=-1)
-@click.option("--store", "store_desc", default=None, help=_STORE_HELP)
-@click.option("--quiet", is_flag=True, help="No progress bar.")
-@handle_errors
-def build(paths: Sequence[str], store_desc: str | None, quiet: bool) -> None:
-    """Ingest files and folders (default: ./data/cases) into the store, replacing re-ingested cases."""
-    from radgraph.build import build as run_build
-    from radgraph.reports import expand_paths
-    from radgraph.store import open_store
+_WORKERS_HELP = (
+    "Extraction processes: 0 extracts in this process; 'auto' uses every core when there are "
+    f"at least {PARALLEL_FROM} files, else 0."
+)
 
-    targets = list(paths) or _default_data()
-    files, _ = expand_paths(targets)
-    with open_store(store_desc) as store:
-        if quiet or not sys.stderr.isatty():
-            summary = run_build(targets, store)
-        else:
-            with click.progressbar(length=len(files), label="building", file=sys.stderr) as bar:
-                summary = run_build(targets, store, progress=lambda _id: bar.update(1))
+
+def _workers(value: str, files: int) -> int:
+    if value == "auto":
+        return (os.cpu_count() or 1) if files >= PARALLEL_FROM else 0
+    try:
+        n = int(value)
+    except ValueError:
+        raise InputError(f"--workers must be a number or 'auto', not {value!r}") from None
+    if n < 0:
+        raise InputError(f"--workers must be 0 or more, not {n}")
+    return n
+
+
+def _run_with_progress(files: int, quiet: bool, run: Callable[[Callable[[str], None] | None], BuildSummary]) -> None:
+    if quiet or not sys.stderr.isatty():
+        summary = run(None)
+    else:
+        with click.progressbar(length=files, label="building", file=sys.stderr) as bar:
+            summary = run(lambda _id: bar.update(1))
     for f in summary.failed:
         click.echo(f"radgraph: failed: {f.source}: {f.reason}", err=True)
     click.echo(summary.line(), err=True)
@@ -139,17 +150,52 @@ def build(paths: Sequence[str], store_desc: str | None, quiet: bool) -> None:
 @main.command()
 @click.argument("paths", nargs=-1)
 @click.option("--store", "store_desc", default=None, help=_STORE_HELP)
-@click.pass_context
+@click.option("--workers", default="auto", show_default=True, help=_WORKERS_HELP)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
 @handle_errors
-def rebuild(ctx: click.Context, paths: Sequence[str], store_desc: str | None) -> None:
-    """Delete an on-disk store and build it again from PATHS (default: ./data/cases)."""
+def build(paths: Sequence[str], store_desc: str | None, workers: str, quiet: bool) -> None:
+    """Ingest files and folders (default: ./data/cases) into the store, replacing re-ingested cases."""
+    from radgraph.build import build as run_build
+    from radgraph.reports import expand_paths
+    from radgraph.store import open_store
+
+    targets = list(paths) or _default_data()
+    files, _ = expand_paths(targets)
+    n = _workers(workers, len(files))
+    with open_store(store_desc) as store:
+        _run_with_progress(len(files), quiet, lambda progress: run_build(targets, store, progress=progress, workers=n))
+
+
+@main.command()
+@click.argument("paths", nargs=-1)
+@click.option("--store", "store_desc", default=None, help=_STORE_HELP)
+@click.option("--workers", default="auto", show_default=True, help=_WORKERS_HELP)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@handle_errors
+def rebuild(paths: Sequence[str], store_desc: str | None, workers: str, quiet: bool) -> None:
+    """Build the store again from PATHS (default: ./data/cases), replacing everything in it.
+
+    An on-disk store is built aside with Oxigraph's bulk loader and swapped in when complete,
+    so a failed rebuild leaves the old store as it was. Other stores are built in place.
+    """
+    from radgraph.build import build as run_build
+    from radgraph.build import rebuild as run_rebuild
+    from radgraph.reports import expand_paths
+    from radgraph.store import open_store
     from radgraph.store.base import default_descriptor
 
+    targets = list(paths) or _default_data()
+    files, _ = expand_paths(targets)
+    n = _workers(workers, len(files))
     desc = store_desc or default_descriptor()
     kind, _, arg = desc.partition(":")
-    if kind == "oxigraph" and arg and Path(arg).exists():
-        shutil.rmtree(arg)
-    ctx.invoke(build, paths=paths, store_desc=desc, quiet=False)
+    if kind == "oxigraph" and arg:
+        _run_with_progress(
+            len(files), quiet, lambda progress: run_rebuild(targets, Path(arg), progress=progress, workers=n)
+        )
+        return
+    with open_store(desc) as store:
+        _run_with_progress(len(files), quiet, lambda progress: run_build(targets, store, progress=progress, workers=n))
 
 
 @main.command()

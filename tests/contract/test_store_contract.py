@@ -8,10 +8,11 @@ from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from radgraph.errors import QueryError, StoreError
 from radgraph.queries import with_values
+from radgraph.store.base import nt_term
 from radgraph.vocab import new_graph, sparql_prefixes
 
 EX = "https://example.org/radgraph/data/test/"
-G1, G2 = URIRef(EX + "g1"), URIRef(EX + "g2")
+G1, G2, G3 = URIRef(EX + "g1"), URIRef(EX + "g2"), URIRef(EX + "g3")
 A, B, C = URIRef(EX + "a"), URIRef(EX + "b"), URIRef(EX + "c")
 P = URIRef(EX + "p")
 
@@ -101,6 +102,29 @@ def test_load_parses_turtle_into_a_graph(store) -> None:  # type: ignore[no-unty
     store.load("<%s> <%s> <%s> ." % (A, P, C), format="turtle", graph=G1)
     rows = store.select(sparql_prefixes() + "SELECT ?o WHERE { ?s ?p ?o }")
     assert [r["o"] for r in rows] == [C]
+
+
+def test_replace_quads_writes_new_graphs_and_replaces_old_ones(store) -> None:  # type: ignore[no-untyped-def]
+    lit = Literal('two "quoted"\nlines', lang="en")
+    first = f"<{A}> <{P}> <{B}> <{G1}> .\n<{A}> <{P}> {nt_term(lit)} <{G2}> .\n"
+    store.replace_quads(first, [G1, G2])
+    assert sorted(store.graphs()) == sorted([G1, G2]) and len(store) == 2
+    rows = store.select("SELECT ?o WHERE { ?s ?p ?o FILTER(isLiteral(?o)) }")
+    assert [r["o"] for r in rows] == [lit]
+    # G1 exists now: its content is replaced, G2 (listed, no quads) ends up empty, G3 is untouched
+    store.add([(C, P, C)], graph=G3)
+    store.replace_quads(f"<{A}> <{P}> <{C}> <{G1}> .\n", [G1, G2])
+    rows = store.select("SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?s")
+    assert [(r["s"], r["o"]) for r in rows] == [(A, C), (C, C)]
+
+
+def test_replace_quads_rejects_bad_input_and_keeps_the_store(store) -> None:  # type: ignore[no-untyped-def]
+    store.add([(A, P, B)], graph=G1)
+    with pytest.raises(StoreError):
+        store.replace_quads(f"<{A}> <{P}> <{C}> <{G1}> .\n<{A}> <{P}> <{C}> <{G3}> .\n", [G1])
+    with pytest.raises(StoreError):
+        store.replace_quads("<not an iri", [G1])
+    assert [r["o"] for r in store.select("SELECT ?o WHERE { ?s ?p ?o }")] == [B]
 
 
 def test_remove_graph(store) -> None:  # type: ignore[no-untyped-def]

@@ -69,6 +69,15 @@ class Store(Protocol):
         """Replace several named graphs in one transaction (all old or all new)."""
         ...
 
+    def replace_quads(self, data: str, graphs: Sequence[URIRef]) -> None:
+        """Replace the named *graphs* with the N-Quads *data* in one transaction (all old or all new).
+
+        Every quad of *data* must be in one of *graphs*; a graph of *graphs* with no quad in
+        *data* ends up empty. This is the bulk write path of a build: the N-Quads are written by
+        the extraction workers, so the writing process does no per-term work.
+        """
+        ...
+
     def remove_graph(self, graph: URIRef) -> None:
         """Remove a named graph and its triples."""
         ...
@@ -151,6 +160,24 @@ def nquads(graphs: Iterable[tuple[URIRef, Iterable[Triple]]]) -> str:
         for s, p, o in triples:
             lines.append(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} {g} .\n")
     return "".join(lines)
+
+
+def split_nquads(data: str, graphs: Sequence[URIRef]) -> list[tuple[URIRef, list[Triple]]]:
+    """Parse N-Quads into the triples of each of *graphs*; a quad in another graph is a :class:`StoreError`."""
+    import pyoxigraph as ox
+
+    from radgraph.store.oxigraph import from_ox
+
+    wanted: dict[str, list[Triple]] = {str(g): [] for g in graphs}
+    try:
+        for q in ox.parse(data.encode("utf-8"), ox.RdfFormat.N_QUADS):
+            name = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else "the default graph"
+            if name not in wanted:
+                raise StoreError(f"quad outside the graphs being replaced: {name}")
+            wanted[name].append((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))  # type: ignore[arg-type]
+    except SyntaxError as exc:
+        raise StoreError(f"cannot parse N-Quads: {exc}") from None
+    return [(URIRef(g), triples) for g, triples in wanted.items()]
 
 
 def insert_data(graph: URIRef, triples: Iterable[Triple]) -> str:

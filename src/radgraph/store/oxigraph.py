@@ -16,7 +16,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from radgraph.errors import QueryError, StoreError, StoreUnavailable
-from radgraph.store.base import Binding, Row, Triple, nquads, reject_bnodes, replace_update
+from radgraph.store.base import Binding, Row, Triple, nquads, reject_bnodes, replace_update, split_nquads
 from radgraph.vocab import new_graph
 
 _FORMATS = {
@@ -70,9 +70,19 @@ def from_ox(term: object) -> Node | None:
 class OxigraphStore:
     """A :class:`~radgraph.store.Store` on pyoxigraph, on disk (``path``) or in memory."""
 
-    def __init__(self, path: Path | None, *, read_only: bool = False) -> None:
+    def __init__(self, path: Path | None, *, read_only: bool = False, bulk: bool = False) -> None:
+        """Open (or create) the store.
+
+        Args:
+            path: the folder on disk; ``None`` keeps the store in memory.
+            read_only: open for reading only (several processes may do so at once).
+            bulk: write new graphs with Oxigraph's bulk loader, which skips transactions. Only
+                for building a fresh store that nobody reads and that is thrown away if the
+                build fails (``radgraph rebuild`` builds aside and swaps folders).
+        """
         self.path = path
         self.read_only = read_only
+        self.bulk = bulk
         self.descriptor = f"oxigraph:{path}" if path is not None else "memory:"
         try:
             if path is None:
@@ -124,6 +134,25 @@ class OxigraphStore:
                 self._store.load(data.encode("utf-8"), ox.RdfFormat.N_QUADS)
             return
         self._store.update(replace_update(graphs))
+
+    def replace_quads(self, data: str, graphs: Sequence[URIRef]) -> None:
+        """Replace *graphs* with N-Quads *data* in one transaction.
+
+        When none of the graphs exists yet (a new case: the common path of a build) the text
+        goes straight to Oxigraph's transactional N-Quads ``load``; otherwise it is parsed and
+        the graphs are dropped and re-inserted by one SPARQL update.
+        """
+        self._writable()
+        if not graphs:
+            return
+        if any(self._store.contains_named_graph(ox.NamedNode(str(g))) for g in graphs):
+            self._store.update(replace_update(split_nquads(data, graphs)))
+            return
+        write = self._store.bulk_load if self.bulk else self._store.load
+        try:
+            write(data.encode("utf-8"), ox.RdfFormat.N_QUADS)
+        except SyntaxError as exc:
+            raise StoreError(f"cannot parse N-Quads: {exc}") from None
 
     def remove_graph(self, graph: URIRef) -> None:
         """Remove a named graph."""

@@ -20,7 +20,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from radgraph.errors import MissingExtraError, QueryError, StoreError, StoreUnavailable
-from radgraph.store.base import Binding, Row, Triple, insert_data, nt_term, replace_update
+from radgraph.store.base import Binding, Row, Triple, insert_data, nt_term, replace_update, split_nquads
 from radgraph.vocab import new_graph
 
 _RESULTS_JSON = "application/sparql-results+json"
@@ -109,6 +109,11 @@ class SparqlStore:
         """Replace several named graphs in one update request (atomic on servers that apply updates atomically)."""
         if graphs:
             self._update(replace_update(graphs))
+
+    def replace_quads(self, data: str, graphs: Sequence[URIRef]) -> None:
+        """Replace *graphs* with N-Quads *data* in one update request."""
+        if graphs:
+            self._update(replace_update(split_nquads(data, graphs)))
 
     def remove_graph(self, graph: URIRef) -> None:
         """Remove a named graph."""
