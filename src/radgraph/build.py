@@ -1,15 +1,19 @@
 """Building the graph: resources into the store, cases through the pipeline, derived links.
 
-* the ontology goes into graph ``{BASE}ontology`` and the curated knowledge into
-  ``{BASE}knowledge`` (replaced on every build);
-* each case's two named graphs are replaced one case at a time, in one transaction each, so a
-  reader or an interrupted build sees every case either fully old or fully new;
-* derived ``rg:presentsWith`` links (curated and case-supported) are materialized into
-  ``{BASE}inferred`` so that plain SPARQL can use them.
+* the ontology goes into graph ``{BASE}ontology``, the curated knowledge into
+  ``{BASE}knowledge`` and the subclass closure (``rg:isA``) into ``{BASE}closure``; they are
+  replaced when the packaged files change (a digest in the closure graph tells);
+* each case's two named graphs are written in batches, one transaction a batch, so a reader or
+  an interrupted build sees every case either fully old or fully new (:mod:`radgraph.parallel`);
+* derived ``rg:presentsWith`` links are materialized so that plain SPARQL can use them: the
+  curated ones in ``{BASE}inferred``, the case-supported ones in one graph per diagnosis
+  (``{BASE}inferred/cases/…``), recomputed only for the diagnoses a build touched;
+* ``rebuild`` builds a fresh on-disk store aside with the bulk loader and swaps it in.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import shutil
 import time
@@ -18,7 +22,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import URIRef
+from rdflib import Literal, URIRef
+from rdflib.namespace import DCTERMS
 from spacy.language import Language
 
 from radgraph.knowledge import CaseFinding, Knowledge, case_knowledge, knowledge_sources, load_curated
@@ -32,12 +37,15 @@ from radgraph.store.base import Store, nt_term
 from radgraph.triples import to_triples
 from radgraph.vocab import (
     CLOSURE_GRAPH,
+    INFERRED_CASES,
     INFERRED_GRAPH,
     KNOWLEDGE_GRAPH,
     ONTOLOGY_GRAPH,
     RG,
     Curie,
+    case_iri,
     compress,
+    inferred_case_graph,
     sparql_prefixes,
     uri,
 )
@@ -65,14 +73,33 @@ class BuildSummary:
         )
 
 
-def load_resources(store: Store) -> None:
-    """Load the ontology and the curated knowledge into their graphs (replacing them)."""
+def resources_digest() -> str:
+    """SHA-256 of the packaged ontology modules and curated knowledge (names and text)."""
+    h = hashlib.sha256()
+    for name, text in (*ontology_sources(), *knowledge_sources()):
+        h.update(name.encode("utf-8") + b"\0" + text.encode("utf-8") + b"\0")
+    return h.hexdigest()
+
+
+def load_resources(store: Store, *, force: bool = False) -> bool:
+    """Load the ontology, the curated knowledge and the subclass closure into their graphs.
+
+    The closure graph, written last, records the digest of what was loaded
+    (``<closure> dcterms:identifier "sha256:…"``); when the store already holds these exact
+    resources nothing is written. Returns whether the resources were (re)loaded.
+    """
+    digest = Literal(f"sha256:{resources_digest()}")
+    marker = (CLOSURE_GRAPH, DCTERMS.identifier, digest)
+    if not force and store.ask(f"ASK {{ GRAPH {nt_term(CLOSURE_GRAPH)} {{ {' '.join(map(nt_term, marker))} }} }}"):
+        return False
     for graph, sources in ((ONTOLOGY_GRAPH, ontology_sources()), (KNOWLEDGE_GRAPH, knowledge_sources())):
         store.remove_graph(graph)
         for _, text in sources:
             store.load(text, format="turtle", graph=graph, replace=False)
-    closure = "".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n" for s, p, o in closure_triples(load_ontology()))
-    store.load(closure, format="nt", graph=CLOSURE_GRAPH)
+    closure = [*closure_triples(load_ontology()), marker]
+    store.load("".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n" for s, p, o in closure), format="nt",
+               graph=CLOSURE_GRAPH)  # fmt: skip
+    return True
 
 
 def closure_triples(onto: Ontology) -> list[tuple[URIRef, URIRef, URIRef]]:
@@ -92,23 +119,61 @@ def ingest_report(store: Store, nlp: Language, report: Report) -> int:
     return sum(len(g.triples) for g in graphs)
 
 
-def derive(store: Store) -> int:
-    """Materialize ``rg:presentsWith`` from curated associations and case evidence."""
-    q = sparql_prefixes() + """
-        SELECT DISTINCT ?dx ?finding WHERE {
-          { ?a a rg:FindingAssociation ; rg:diagnosis ?dx ; rg:finding ?finding .
-            FILTER NOT EXISTS { ?a rg:frequency rg:Rare } }
-          UNION
-          { ?case rg:hasFinalDiagnosis ?d . ?d a ?dx .
-            ?case rg:hasFinding ?f . ?f a ?finding ; rg:hasAssertion rg:Present ; rg:temporality rg:Current . }
-        }"""
-    triples = []
-    for row in store.select(q):
+def derive(store: Store, diagnoses: Iterable[Curie] | None = None) -> int:
+    """Materialize ``rg:presentsWith``: curated links, and links supported by cases.
+
+    Curated links (associations not marked rare) go to ``{BASE}inferred``; the other links
+    supported by the present, current findings of each diagnosis's cases go to that diagnosis's graph
+    (:func:`~radgraph.vocab.inferred_case_graph`). With *diagnoses*, only those diagnoses'
+    case-supported links are recomputed (the cost of their cases, not of the store); without,
+    everything is. Returns the number of links written.
+    """
+    links: dict[URIRef, list[tuple[URIRef, URIRef, URIRef]]] = defaultdict(list)
+    if diagnoses is None:
+        curated = sparql_prefixes() + """
+            SELECT DISTINCT ?dx ?finding WHERE {
+              ?a a rg:FindingAssociation ; rg:diagnosis ?dx ; rg:finding ?finding .
+              FILTER NOT EXISTS { ?a rg:frequency rg:Rare } }"""
+        triples = [(r["dx"], RG.presentsWith, r["finding"]) for r in store.select(curated)]
+        store.replace_graph(INFERRED_GRAPH, triples)  # type: ignore[arg-type]
+        count = len(triples)
+        values = ""
+    else:
+        wanted = sorted(set(diagnoses))
+        if not wanted:
+            return 0
+        count = 0
+        values = "VALUES ?dx { " + " ".join(nt_term(uri(d)) for d in wanted) + " }"
+        for d in wanted:
+            links[inferred_case_graph(d)] = []
+    cases = sparql_prefixes() + f"""
+        SELECT DISTINCT ?dx ?finding WHERE {{
+          {values}
+          ?d a ?dx .
+          ?case rg:hasFinalDiagnosis ?d .
+          ?case rg:hasFinding ?f . ?f a ?finding ; rg:hasAssertion rg:Present ; rg:temporality rg:Current .
+          FILTER NOT EXISTS {{ GRAPH {nt_term(INFERRED_GRAPH)} {{ ?dx rg:presentsWith ?finding }} }} }}"""
+    for row in store.select(cases):
         dx, finding = row["dx"], row["finding"]
         if isinstance(dx, URIRef) and isinstance(finding, URIRef):
-            triples.append((dx, RG.presentsWith, finding))
-    store.replace_graph(INFERRED_GRAPH, triples)
-    return len(triples)
+            links[inferred_case_graph(compress(str(dx)))].append((dx, RG.presentsWith, finding))
+    if diagnoses is None:  # drop the graphs of diagnoses that no case has any more
+        for g in store.graphs():
+            if str(g).startswith(INFERRED_CASES) and g not in links:
+                links[g] = []
+    store.replace_graphs(sorted(links.items()))
+    return count + sum(len(t) for t in links.values())
+
+
+def case_final_diagnoses(store: Store, case_ids: Sequence[str]) -> set[Curie]:
+    """The final diagnosis concepts of the given cases (those in the store)."""
+    if not case_ids:
+        return set()
+    values = " ".join(nt_term(case_iri(c)) for c in case_ids)
+    q = sparql_prefixes() + (
+        f"SELECT DISTINCT ?dx WHERE {{ VALUES ?case {{ {values} }} ?case rg:hasFinalDiagnosis ?d . ?d a ?dx }}"
+    )
+    return {compress(str(r["dx"])) for r in store.select(q) if isinstance(r["dx"], URIRef)}
 
 
 #: Cases written per store transaction during a build (each case is still all-old or all-new).
@@ -131,11 +196,20 @@ def build(
     Cases are extracted in this process (``workers=0``, with *nlp* if given) or in *workers*
     processes (:mod:`radgraph.parallel`), and written *batch* at a time, each batch in one
     transaction, so an interrupted build leaves every case either as it was or fully replaced.
+    The ontology and curated knowledge are reloaded only when they changed; then, or into a
+    store without cases, every derived link is recomputed, and otherwise only those of the
+    diagnoses of the cases written, so adding one case costs that case, not the store.
     *progress* is called with each case id once it is written ("" for a file that failed).
     """
     t0 = time.perf_counter()
     summary = BuildSummary()
-    load_resources(store)
+    reloaded = load_resources(store)
+    incremental = not reloaded and store.ask(sparql_prefixes() + "ASK { ?case a rg:Case }")
+    touched: set[Curie] = set()
+
+    def before_write(batch: list[Report]) -> None:
+        if incremental:  # the diagnoses of cases about to be replaced lose their support
+            touched.update(case_final_diagnoses(store, [r.id for r in batch]))
 
     def reports() -> Iterator[Report]:
         for item in iter_reports(paths):
@@ -155,10 +229,13 @@ def build(
 
     if workers <= 0 and nlp is None:
         nlp = build_nlp()
-    ingest_parallel(
-        store, reports(), workers=workers, batch=batch, failures=summary.failed, progress=written, nlp=nlp
-    )
-    derive(store)
+    ingest_parallel(store, reports(), workers=workers, batch=batch, failures=summary.failed, progress=written,
+                    nlp=nlp, before_write=before_write)  # fmt: skip
+    if incremental:  # only the diagnoses of the cases written (before and after) need new links
+        touched.update(case_final_diagnoses(store, summary.imported))
+        derive(store, touched)
+    else:
+        derive(store)
     summary.store_size = len(store)
     summary.seconds = time.perf_counter() - t0
     return summary
@@ -171,6 +248,7 @@ def rebuild(
     workers: int = 0,
     progress: Callable[[str], None] | None = None,
     batch: int = BULK_BATCH,
+    nlp: Language | None = None,
 ) -> BuildSummary:
     """Build a fresh on-disk Oxigraph store beside *folder*, then swap it in.
 
@@ -192,7 +270,7 @@ def rebuild(
         shutil.rmtree(aside, ignore_errors=True)
         try:
             with OxigraphStore(aside, bulk=True) as store:
-                summary = build(paths, store, workers=workers, progress=progress, batch=batch)
+                summary = build(paths, store, workers=workers, progress=progress, batch=batch, nlp=nlp)
         except BaseException:
             shutil.rmtree(aside, ignore_errors=True)
             raise

@@ -177,6 +177,7 @@ def ingest_parallel(
     progress: Callable[[Report, int], None] | None = None,
     config: PipelineConfig | None = None,
     nlp: Language | None = None,
+    before_write: Callable[[list[Report]], None] | None = None,
 ) -> int:
     """Extract reports on *workers* processes and write their graphs here, *batch* cases a transaction.
 
@@ -191,6 +192,8 @@ def ingest_parallel(
         progress: called with each report and its triple count once its batch is committed.
         config: the pipeline configuration each worker builds (default: the packaged one).
         nlp: an already built pipeline for ``workers=0`` (default: build one).
+        before_write: called with the reports of each batch just before it is written (the
+            build reads what the cases being replaced held).
 
     Returns:
         The number of cases written.
@@ -209,6 +212,8 @@ def ingest_parallel(
         if not pending:
             return
         graphs = [URIRef(g) for _, q in pending for g in q.graphs]
+        if before_write is not None:
+            before_write([r for r, _ in pending])
         store.replace_quads("".join(q.nquads for _, q in pending), graphs)
         written += len(pending)
         if progress is not None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rdflib import RDF, RDFS, XSD, BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS
@@ -70,6 +71,7 @@ class GraphTriples:
     triples: tuple[Triple, ...]
 
 
+@lru_cache(maxsize=16384)
 def _int(n: int) -> Literal:
     return Literal(n, datatype=XSD.integer)
 
@@ -201,8 +203,8 @@ def _generic_triples(ex: Extraction) -> Iterator[Triple]:
 
 
 def _check(triples: list[Triple]) -> tuple[Triple, ...]:
-    for t in triples:
-        if any(isinstance(x, BNode) for x in t):
+    for t in triples:  # predicates are always our own IRIs
+        if isinstance(t[0], BNode) or isinstance(t[2], BNode):
             raise ValueError(f"blank node in instance data: {t!r}")
     return tuple(dict.fromkeys(triples))
 

@@ -35,6 +35,9 @@ ONTOLOGY_IRI = URIRef(BASE + "ontology")
 ONTOLOGY_GRAPH = URIRef(BASE + "ontology")
 KNOWLEDGE_GRAPH = URIRef(BASE + "knowledge")
 INFERRED_GRAPH = URIRef(BASE + "inferred")
+#: Case-supported ``rg:presentsWith`` links of one diagnosis live in ``{BASE}inferred/cases/<id>``
+#: (see :func:`inferred_case_graph`), so that a build updates only the diagnoses it touched.
+INFERRED_CASES = BASE + "inferred/cases/"
 CLOSURE_GRAPH = URIRef(BASE + "closure")
 CASE_EVIDENCE_GRAPH = URIRef(BASE + "evidence")
 
@@ -223,11 +226,22 @@ def safe_id(text: str) -> str:
     return cleaned
 
 
+_BAD_IRI_CHARS = re.compile(r'[ <>"{}|\\^`]')
+
+
 def _mint(path: str) -> URIRef:
-    iri = URIRef(RGD + path)
-    if any(c in str(iri) for c in " <>\"{}|\\^`"):
-        raise CurieError(f"invalid IRI minted: {str(iri)!r}")
-    return iri
+    if _BAD_IRI_CHARS.search(path):
+        raise CurieError(f"invalid IRI minted: {RGD + path!r}")
+    return URIRef(RGD + path)
+
+
+def inferred_case_graph(diagnosis: Curie) -> URIRef:
+    """Return the graph of the case-supported ``rg:presentsWith`` links of one diagnosis.
+
+    >>> str(inferred_case_graph(Curie("rg:Lymphoma")))
+    'https://example.org/radgraph/inferred/cases/rg_Lymphoma'
+    """
+    return URIRef(INFERRED_CASES + safe_id(diagnosis.replace(":", "_")))
 
 
 def case_iri(case_id: str) -> URIRef:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,6 +123,7 @@ def reject_bnodes(triples: Iterable[Triple]) -> Iterator[Triple]:
         yield t
 
 
+_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 
 
@@ -133,10 +135,9 @@ def nt_term(term: Node) -> str:
     '"a \\\\"b\\\\"\\\\nc"'
     """
     if isinstance(term, URIRef):
-        text = str(term)
-        if any(c in text for c in ' <>"{}|^`\\') or any(ord(c) < 0x21 for c in text):
-            raise StoreError(f"invalid IRI {text!r}")
-        return f"<{text}>"
+        if _BAD_IRI.search(term):
+            raise StoreError(f"invalid IRI {str(term)!r}")
+        return f"<{term}>"
     if isinstance(term, Literal):
         lexical = str(term).translate(_ESCAPES)
         if term.language:
