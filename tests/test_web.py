@@ -27,6 +27,8 @@ from radgraph.ontology import load_ontology
 from radgraph.store import open_store
 from radgraph.vocab import sparql_prefixes
 
+from .serving import serving
+
 pytest.importorskip("starlette")
 with warnings.catch_warnings():  # Starlette 1.x prefers httpx2 for its test client; httpx still works
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -622,29 +624,6 @@ def test_static_path_traversal_is_refused(client: TestClient, path: str) -> None
 
 
 # ---- a real server: SPARQLWrapper and raw HTTP ---------------------------------------------
-
-
-@contextlib.contextmanager
-def serving(app: object) -> Iterator[str]:
-    """Run *app* with uvicorn on 127.0.0.1 on a free port, in a thread; yield its base URL."""
-    import uvicorn
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
 
 
 def raw_get(base: str, path: str) -> bytes:

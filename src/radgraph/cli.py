@@ -134,50 +134,19 @@ def _workers(value: str, files: int) -> int:
     return n
 
 
-def _run_with_progress(files: int, quiet: bool, run: Callable[[Callable[[str], None] | None], BuildSummary]) -> None:
-    if quiet or not sys.stderr.isatty():
-        summary = run(None)
-    else:
-        with click.progressbar(length=files, label="building", file=sys.stderr) as bar:
-            summary = run(lambda _id: bar.update(1))
-    for f in summary.failed:
-        click.echo(f"radgraph: failed: {f.source}: {f.reason}", err=True)
-    click.echo(summary.line(), err=True)
-    if summary.failed:
-        sys.exit(EXIT_INPUT)
+def _build_options(f: F) -> F:
+    for option in reversed((
+        click.argument("paths", nargs=-1),
+        click.option("--store", "store_desc", default=None, help=_STORE_HELP),
+        click.option("--workers", default="auto", show_default=True, help=_WORKERS_HELP),
+        click.option("--quiet", is_flag=True, help="No progress bar."),
+    )):
+        f = option(f)
+    return f
 
 
-@main.command()
-@click.argument("paths", nargs=-1)
-@click.option("--store", "store_desc", default=None, help=_STORE_HELP)
-@click.option("--workers", default="auto", show_default=True, help=_WORKERS_HELP)
-@click.option("--quiet", is_flag=True, help="No progress bar.")
-@handle_errors
-def build(paths: Sequence[str], store_desc: str | None, workers: str, quiet: bool) -> None:
-    """Ingest files and folders (default: ./data/cases) into the store, replacing re-ingested cases."""
-    from radgraph.build import build as run_build
-    from radgraph.reports import expand_paths
-    from radgraph.store import open_store
-
-    targets = list(paths) or _default_data()
-    files, _ = expand_paths(targets)
-    n = _workers(workers, len(files))
-    with open_store(store_desc) as store:
-        _run_with_progress(len(files), quiet, lambda progress: run_build(targets, store, progress=progress, workers=n))
-
-
-@main.command()
-@click.argument("paths", nargs=-1)
-@click.option("--store", "store_desc", default=None, help=_STORE_HELP)
-@click.option("--workers", default="auto", show_default=True, help=_WORKERS_HELP)
-@click.option("--quiet", is_flag=True, help="No progress bar.")
-@handle_errors
-def rebuild(paths: Sequence[str], store_desc: str | None, workers: str, quiet: bool) -> None:
-    """Build the store again from PATHS (default: ./data/cases), replacing everything in it.
-
-    An on-disk store is built aside with Oxigraph's bulk loader and swapped in when complete,
-    so a failed rebuild leaves the old store as it was. Other stores are built in place.
-    """
+def _run_build(paths: Sequence[str], store_desc: str | None, workers: str, quiet: bool, *, fresh: bool) -> None:
+    """Build (or, with *fresh*, rebuild) the store from *paths*, with a progress bar on a terminal."""
     from radgraph.build import build as run_build
     from radgraph.build import rebuild as run_rebuild
     from radgraph.reports import expand_paths
@@ -189,13 +158,43 @@ def rebuild(paths: Sequence[str], store_desc: str | None, workers: str, quiet: b
     n = _workers(workers, len(files))
     desc = store_desc or default_descriptor()
     kind, _, arg = desc.partition(":")
-    if kind == "oxigraph" and arg:
-        _run_with_progress(
-            len(files), quiet, lambda progress: run_rebuild(targets, Path(arg), progress=progress, workers=n)
-        )
-        return
-    with open_store(desc) as store:
-        _run_with_progress(len(files), quiet, lambda progress: run_build(targets, store, progress=progress, workers=n))
+
+    def run(progress: Callable[[str], None] | None) -> BuildSummary:
+        if fresh and kind == "oxigraph" and arg:
+            return run_rebuild(targets, Path(arg), progress=progress, workers=n)
+        with open_store(desc) as store:
+            return run_build(targets, store, progress=progress, workers=n)
+
+    if quiet or not sys.stderr.isatty():
+        summary = run(None)
+    else:
+        with click.progressbar(length=len(files), label="building", file=sys.stderr) as bar:
+            summary = run(lambda _id: bar.update(1))
+    for f in summary.failed:
+        click.echo(f"radgraph: failed: {f.source}: {f.reason}", err=True)
+    click.echo(summary.line(), err=True)
+    if summary.failed:
+        sys.exit(EXIT_INPUT)
+
+
+@main.command()
+@_build_options
+@handle_errors
+def build(paths: Sequence[str], store_desc: str | None, workers: str, quiet: bool) -> None:
+    """Ingest files and folders (default: ./data/cases) into the store, replacing re-ingested cases."""
+    _run_build(paths, store_desc, workers, quiet, fresh=False)
+
+
+@main.command()
+@_build_options
+@handle_errors
+def rebuild(paths: Sequence[str], store_desc: str | None, workers: str, quiet: bool) -> None:
+    """Build the store again from PATHS (default: ./data/cases), replacing everything in it.
+
+    An on-disk store is built aside with Oxigraph's bulk loader and swapped in when complete,
+    so a failed rebuild leaves the old store as it was. Other stores are built in place.
+    """
+    _run_build(paths, store_desc, workers, quiet, fresh=True)
 
 
 @main.command()
