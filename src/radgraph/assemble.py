@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from radgraph.concepts import implied_qualifiers, refine
+from radgraph.concepts import implied_qualifiers, refine, satisfies
 from radgraph.model import (
     Assertion,
     ConceptKind,
@@ -69,6 +69,7 @@ SKIP_DIAGNOSES = frozenset(
 _ROLE_ORDER = {Role.FINAL: 0, Role.HISTORY: 1, Role.DIFFERENTIAL: 2, Role.MENTIONED: 3}
 _LAT = {"rg:Left": Laterality.LEFT, "rg:Right": Laterality.RIGHT, "rg:Bilateral": Laterality.BILATERAL}
 _WORD = re.compile(r"\w+")
+_TUBES = ("rg:BloodVessel", "rg:Duct")
 _ATTACH_WINDOW = 8  # words between a modifier and the head it qualifies
 _SIGNAL_WINDOW = 5
 
@@ -94,13 +95,39 @@ def _gap(text: str, a: Mention, b: Mention) -> int:
     return len(_WORD.findall(text[lo:hi])) if hi > lo else 0
 
 
+_LINK = re.compile(r"^(?:of|in|into|within|across|involving|at|along|from)\b", re.I)
+_ARTICLES = frozenset({"the", "a", "an"})
+_AND = re.compile(r"\b(?:and|or|but|while|whereas)\b", re.I)
+_LINKED_HEAD = re.compile(r"\b(?:of|into|across|beyond)$", re.I)
+
+
+def _distance(text: str, mod: Mention, head: Mention) -> float:
+    """Words between a modifier and a head, adjusted for the syntax between them.
+
+    A modifier joined to the head before it by a preposition ("effacement of the left ventricle",
+    "a mass in the liver") is closer than its word count; one behind a comma or semicolon is farther.
+    """
+    gap: float = _gap(text, mod, head)
+    lo, hi = (head.end, mod.start) if head.end <= mod.start else (mod.end, head.start)
+    between = text[lo:hi] if hi > lo else ""
+    if head.end <= mod.start and (
+        _LINK.match(between.strip()) or _LINKED_HEAD.search(head.text) or between.strip().lower() in _ARTICLES
+    ):
+        gap -= 0.5  # "effacement of the ventricle", "compresses the cord"
+    if "," in between or ";" in between:
+        gap += 2
+    if _AND.search(between):
+        gap += 1  # "narrows the canal and compresses the cord": the canal goes with "narrows"
+    return gap
+
+
 def _nearest(text: str, mod: Mention, heads: Sequence[_Draft]) -> _Draft | None:
-    best: tuple[int, int, int] | None = None
+    best: tuple[float, int, int] | None = None
     chosen: _Draft | None = None
     for h in heads:
-        gap = _gap(text, mod, h.mention)
-        if gap > _ATTACH_WINDOW:
+        if _gap(text, mod, h.mention) > _ATTACH_WINDOW:
             continue
+        gap = _distance(text, mod, h.mention)
         # a modifier right before a head qualifies it; otherwise the nearer head wins
         before = 0 if mod.end <= h.mention.start else 1
         key = (gap, before, h.mention.start)
@@ -130,6 +157,26 @@ def _most_specific(onto: Ontology, items: Sequence[Curie]) -> list[Curie]:
     ]
 
 
+def _own_sites(concept: Curie, onto: Ontology) -> list[Curie]:
+    """Return the sites that a concept's own (nearest) definition names.
+
+    A hilar lymphadenopathy is in the hilum, which already says that it is in lymph nodes; a
+    splenomegaly is in the spleen, not also in "an organ".
+    """
+    todo = [concept]
+    seen: set[Curie] = set()
+    while todo:
+        c = todo.pop(0)
+        if c in seen:
+            continue
+        seen.add(c)
+        d = onto.definition_of(c)
+        if d is not None:
+            return [r.filler for r in d.restrictions if r.prop == "rg:locatedIn"]
+        todo.extend(onto.parents(c))
+    return []
+
+
 def _finalize(d: _Draft, onto: Ontology, text: str) -> Finding:
     m = d.mention
     qualifiers: dict[str, list[Curie]] = {
@@ -138,11 +185,15 @@ def _finalize(d: _Draft, onto: Ontology, text: str) -> Finding:
         "rg:hasSignal": [d.signal] if d.signal else [],
         "rg:hasEnhancement": [d.enhancement] if d.enhancement else [],
     }
-    match = refine(d.concept, qualifiers, onto)
+    concept0 = d.concept
+    if concept0 == "rg:Enlargement" and any(onto.is_a(x, t) for x in d.sites for t in _TUBES if x in onto):
+        concept0 = Curie("rg:Dilatation")  # an enlarged vessel or duct is a dilated one
+    match = refine(concept0, qualifiers, onto)
     concept, rule = match.curie, d.rule if match.rule_id == "lexicon" else match.rule_id
     implied = implied_qualifiers(concept, onto)
     sites = list(d.sites)
-    for s in implied.get("rg:locatedIn", []):
+    # a symptom's name is not a place the images show ("headache" is not a finding in the head)
+    for s in [] if onto.is_a(concept, "rg:ClinicalFinding") else _own_sites(concept, onto):
         if not any(onto.is_a(x, s) or s in onto.part_of_closure(x) for x in sites):
             sites.append(s)
     sequences = list(d.sequences)
@@ -195,8 +246,67 @@ _NOMINAL_SIGNAL = re.compile(
     r"(signal|intensit|densit|attenuation|echogenicit|lucenc|shadowing|hyperintensities|hypointensities)", re.I
 )
 _NOMINAL_ENHANCEMENT = re.compile(r"enhancement", re.I)
+_SIGNAL_RANGE = re.compile(r"(?:intermediate|iso|low|high|hypo|hyper)\w*\s*-?\s*to\s*-?\s*$", re.I)
+_VERBAL_ENHANCEMENT = re.compile(r"(?:(?:does|do|did) not )?enhances?")
+#: Participles that name a finding only together with the structure they describe ("the spleen is
+#: enlarged"); with no site they say nothing, and right before a finding they only qualify it.
+_PARTICIPLES = frozenset({"enlarged", "dilated", "distended", "expansile"})
 #: Findings that, bare and in a textbook sentence, name the disease itself ("these lesions"), not a finding.
 _BARE = frozenset({"rg:Lesion", "rg:Mass", "rg:Nodule", "rg:SoftTissueMass"})
+
+
+#: Heads of condition names that also name what the images show ("splenic vein thrombosis", "gastric varices").
+_CONDITION_HEADS = {
+    "thrombosis": "rg:Thrombus",
+    "varices": "rg:Varices",
+    "varix": "rg:Varices",
+    "hemorrhage": "rg:Hemorrhage",
+    "haemorrhage": "rg:Hemorrhage",
+    "hematoma": "rg:Hematoma",
+    "haematoma": "rg:Hematoma",
+}
+#: Heads that name a finding only where the images are described; elsewhere the name is the diagnosis.
+_IMAGING_ONLY_HEADS = frozenset({"hemorrhage", "haemorrhage", "hematoma", "haematoma"})
+
+
+def _condition_finding(m: Mention, onto: Ontology) -> _Draft | None:
+    """The finding a condition names by its head word, placed in the site its other words name.
+
+    "Splenic vein thrombosis" is a diagnosis, and it also says that a thrombus is seen in the
+    splenic vein.
+    """
+    words = m.text.split()
+    head = words[-1].lower() if words else ""
+    concept = _CONDITION_HEADS.get(head)
+    if concept is None or concept not in onto:
+        return None
+    if head in _IMAGING_ONLY_HEADS and m.section is not SectionCategory.FINDINGS:
+        return None
+    d = _Draft(replace(m, kind=ConceptKind.FINDING, concept=Curie(concept)), Curie(concept), rule="condition-finding")
+    if len(words) > 1:
+        site = onto.lookup(" ".join(words[:-1]), strict=False)
+        if site is not None and onto.kind(site) is ConceptKind.SITE:
+            d.sites.append(site)
+    return d
+
+
+def _anatomic_fat(m: Mention, before: Mention | None, text: str) -> bool:
+    """Tell whether a bare "fat" is the normal fat of a region, not fat inside a lesion.
+
+    "The retropharyngeal fat" and "the fat at the foramen" are anatomy.
+    """
+    if m.text.lower() != "fat":
+        return False
+    if m.anaphoric:
+        return True
+    return before is not None and before.kind is ConceptKind.SITE and not text[before.end : m.start].strip()
+
+
+def _refers_to(anaphor: Mention, antecedent: _Draft, onto: Ontology) -> bool:
+    """Tell whether a definite mention can name an earlier finding ("the mass" after "a hypodense lesion")."""
+    if onto.is_a(antecedent.concept, anaphor.concept):
+        return True
+    return anaphor.concept in _BARE and onto.is_a(antecedent.concept, "rg:Lesion")
 
 
 def _sentence_findings(
@@ -211,14 +321,22 @@ def _sentence_findings(
     """
     heads: list[_Draft] = []
     anaphors: list[tuple[Mention, _Draft]] = []
-    for m in ms:
+    for i, m in enumerate(ms):
         if m.kind is ConceptKind.FINDING:
+            if _anatomic_fat(m, ms[i - 1] if i else None, text):
+                continue
             if m.anaphoric:
-                ante = next((d for d in reversed(earlier + heads) if onto.is_a(d.concept, m.concept)), None)
+                ante = next((d for d in reversed(earlier + heads) if _refers_to(m, d, onto)), None)
                 if ante is not None:
                     anaphors.append((m, ante))
                     continue
             heads.append(_Draft(m, m.concept))
+        elif m.kind is ConceptKind.CONDITION:
+            named = _condition_finding(m, onto)
+            if named is not None:
+                heads.append(named)
+    heads = _merge_adjacent(heads, text, onto)
+    coordinated = _coordinated(heads, ms, text, onto)
     plain = list(heads)
     targets = heads + [a for _, a in anaphors]
 
@@ -228,8 +346,9 @@ def _sentence_findings(
             best = None
         # an anaphor stands for its antecedent at the anaphor's position
         for m, a in anaphors:
-            gap = _gap(text, mod, m)
-            if gap <= window and (best is None or gap < _gap(text, mod, best.mention)):
+            if _gap(text, mod, m) > window:
+                continue
+            if best is None or _distance(text, mod, m) < _distance(text, mod, best.mention):
                 best = a
         return best
 
@@ -242,6 +361,10 @@ def _sentence_findings(
             continue
         partner = near(m, _SIGNAL_WINDOW)
         nominal = bool(_NOMINAL_SIGNAL.search(m.text))
+        if nominal and partner is not None and m.end <= partner.mention.start and _gap(text, m, partner.mention) == 0:
+            nominal = False  # "a high-density mass": the phrase is an adjective of the finding after it
+        if nominal and _SIGNAL_RANGE.search(text[max(0, m.start - 24) : m.start]):
+            nominal = False  # "of intermediate-to-high signal": a range that describes the lesion
         if partner is None and not nominal:
             partner = near(m) or previous()
         if partner is not None and not nominal:
@@ -261,7 +384,11 @@ def _sentence_findings(
             continue
         if kind is ConceptKind.ENHANCEMENT:
             h = near(m)
-            if _NOMINAL_ENHANCEMENT.search(m.text) or (h is None and previous() is None):
+            verbal = bool(_VERBAL_ENHANCEMENT.fullmatch(m.text.lower()))
+            # a verb with a finding as its subject is a finding of its own when it is negated
+            # ("the lesion does not enhance") or a textbook statement ("active lesions enhance")
+            standalone = verbal and (m.concept == "rg:NonEnhancing" or m.subject is Subject.GENERIC)
+            if _NOMINAL_ENHANCEMENT.search(m.text) or standalone or (h is None and previous() is None):
                 d = _Draft(m, Curie("rg:ContrastEnhancement"), rule="enhancement-finding", enhancement=m.concept)
                 if h is not None:
                     d.sites.extend(h.sites)
@@ -291,7 +418,76 @@ def _sentence_findings(
             sh.laterality.extend(sh.partner.laterality)
         if not sh.sequences and not sh.modalities:
             sh.sequences.extend(carried)
-    return heads
+    heads.extend(coordinated)  # after attachment: the coordinated site is their only one
+    return [h for h in heads if not _idle_participle(h, heads, text)]
+
+
+_JOINER = re.compile(r"^[\s,]*(?:(?:and|or)\s+)?(?:[A-Za-z-]+(?:ed|ly)\s*)?$")
+
+
+def _merge_adjacent(heads: list[_Draft], text: str, onto: Ontology) -> list[_Draft]:
+    """Merge two findings of one noun phrase into the concept that is a kind of both.
+
+    "an expansile, multiloculated lytic lesion" names an expansile lytic lesion, not an expansile
+    lesion and a lytic lesion; "purely lytic, expansile" likewise.
+    """
+    out: list[_Draft] = []
+    for d in heads:
+        prev = out[-1] if out else None
+        if prev is not None and not prev.mention.anaphoric and prev.mention.end <= d.mention.start:
+            between = text[prev.mention.end : d.mention.start]
+            common = sorted(
+                c
+                for c in set(onto.children(prev.concept)) & set(onto.children(d.concept))
+                if prev.concept != d.concept and not onto.is_a(c, "rg:NamedSign")
+            )
+            if common and _JOINER.match(between):
+                m = prev.mention
+                merged = replace(m, end=d.mention.end, text=text[m.start : d.mention.end], plural=d.mention.plural)
+                out[-1] = _Draft(merged, common[0], rule="merged-adjacent")
+                continue
+        out.append(d)
+    return out
+
+
+_COORDINATOR = re.compile(r"^\s*(?:,|,?\s*(?:and|or))\s*$", re.I)
+
+
+def _coordinated(heads: list[_Draft], ms: Sequence[Mention], text: str, onto: Ontology) -> list[_Draft]:
+    """Findings that share a site-specific head with a coordinated site before it.
+
+    "an epidural or paravertebral mass" names an epidural mass as well as a paravertebral one;
+    "marrow and soft-tissue oedema" a marrow oedema as well as a soft-tissue one.
+    """
+    out: list[_Draft] = []
+    sites = [m for m in ms if m.kind is ConceptKind.SITE]
+    for h in heads:
+        d = onto.definition_of(h.concept)
+        if d is None or not any(r.prop == "rg:locatedIn" for r in d.restrictions):
+            continue
+        s = next(
+            (m for m in sites if m.end <= h.mention.start and _COORDINATOR.match(text[m.end : h.mention.start])), None
+        )
+        if s is None or any(satisfies(s.concept, r.filler, r.prop, onto) for r in d.restrictions):
+            continue
+        # the head must open with its own site word, as the coordinated site does ("paravertebral mass")
+        first = onto.lookup(h.mention.text.split()[0], strict=False)
+        if first is None or onto.kind(first) is not ConceptKind.SITE:
+            continue
+        extra = _Draft(replace(h.mention, start=s.start), d.base, rule="coordinated-site")
+        extra.sites.append(s.concept)
+        out.append(extra)
+    return out
+
+
+def _idle_participle(d: _Draft, heads: Sequence[_Draft], text: str) -> bool:
+    """Tell whether a participle finding ("enlarged", "dilated") only qualifies another finding or no site."""
+    m = d.mention
+    if m.rule_id != "lexicon:rule" or m.text.lower() not in _PARTICIPLES:
+        return False
+    if any(h is not d and h.mention.start >= m.end and _gap(text, m, h.mention) <= 2 for h in heads):
+        return True
+    return d.concept in ("rg:Enlargement", "rg:Dilatation") and not d.sites
 
 
 def _role(m: Mention, section: SectionCategory) -> Role:
@@ -319,6 +515,7 @@ def assemble(
     final_seen = False
     topic: list[Curie] = []
     side: dict[SectionCategory, Laterality | None] = {}
+    site: dict[SectionCategory, tuple[ConceptRef, ...]] = {}
     for sent in sorted(by_sentence):
         ms = by_sentence[sent]
         section = ms[0].section
@@ -358,6 +555,7 @@ def assemble(
             if not (f.subject is Subject.GENERIC and f.concept in _BARE and not f.sites and f.signal is None)
         ]
         sentence_findings = _carry_laterality(sentence_findings, side, section)
+        sentence_findings = _carry_site(sentence_findings, site, section)
         findings.extend(sentence_findings)
         generic = [f for f in sentence_findings if f.subject is Subject.GENERIC]
         if generic or any(m.subject is Subject.GENERIC for m in conditions):
@@ -376,7 +574,8 @@ def _carry_laterality(
     """Carry the side last stated in a findings section to later findings that state none.
 
     A report about a left knee describes left-sided findings throughout; a new explicit side
-    (or "bilateral") takes over from there. Generic statements neither take nor set a side.
+    (or "bilateral") takes over from there. Generic statements neither take nor set a side; a
+    pertinent negative ("no effusion") takes none.
     """
     if section is not SectionCategory.FINDINGS:
         return findings
@@ -388,8 +587,35 @@ def _carry_laterality(
         explicit = f.laterality is not None and "plural-paired-site" not in f.rule_id
         if explicit:
             side[section] = f.laterality
-        elif f.laterality is None and side.get(section) is not None:
+        elif (
+            f.laterality is None
+            and side.get(section) is not None
+            and f.assertion is not Assertion.ABSENT
+        ):
             f = replace(f, laterality=side[section], rule_id=f"{f.rule_id}+side-of-section")
+        out.append(f)
+    return out
+
+
+def _carry_site(
+    findings: list[Finding], site: dict[SectionCategory, tuple[ConceptRef, ...]], section: SectionCategory
+) -> list[Finding]:
+    """Place findings that name no site in the site last named in a findings section.
+
+    A findings section describes one lesion at a time: "a mass in the left parotid gland ...
+    a thin hypointense capsule ... no restricted diffusion" are all about the parotid gland.
+    """
+    if section is not SectionCategory.FINDINGS:
+        return findings
+    out: list[Finding] = []
+    for f in findings:
+        if f.subject is Subject.GENERIC:
+            out.append(f)
+            continue
+        if f.sites:
+            site[section] = f.sites[:1]
+        elif site.get(section) and f.assertion is not Assertion.ABSENT:
+            f = replace(f, sites=site[section], rule_id=f"{f.rule_id}+site-of-section")
         out.append(f)
     return out
 

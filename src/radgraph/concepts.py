@@ -40,42 +40,145 @@ def _matches(d: Definition, qualifiers: Mapping[str, Iterable[str]], ontology: O
     return True
 
 
-#: Definitions on these bases only classify findings that have no more specific concept.
-_BROAD_BASES = frozenset({"rg:Finding", "rg:ImagingFinding", "rg:ClinicalFinding", "rg:Concept"})
+def _site_rank(d: Definition, qualifiers: Mapping[str, Iterable[str]], ontology: Ontology) -> tuple[int, int]:
+    """Rank a definition by the first named site its site restriction accepts.
+
+    Earlier sites win ties, and a site that is a kind of the restriction's site beats one that is
+    only a part of it.
+    """
+    sites = list(qualifiers.get(LOCATED_IN, ()))
+    for r in d.restrictions:
+        if r.prop == LOCATED_IN:
+            for i, v in enumerate(sites):
+                if ontology.is_a(v, r.filler):
+                    return (i, 0)
+                if satisfies(v, r.filler, r.prop, ontology):
+                    return (i, 1)
+    return (len(sites), 2)
+
+
+def _better(
+    d: Definition, best: Definition | None, qualifiers: Mapping[str, Iterable[str]], ontology: Ontology
+) -> bool:
+    if best is None:
+        return True
+    dd, bd = ontology.depth(d.concept), ontology.depth(best.concept)
+    if dd != bd:
+        return dd > bd
+    dr, br = _site_rank(d, qualifiers, ontology), _site_rank(best, qualifiers, ontology)
+    if dr != br:
+        return dr < br
+    return d.concept > best.concept
 
 
 def _step(current: Curie, qualifiers: Mapping[str, Iterable[str]], ontology: Ontology) -> Definition | None:
     best: Definition | None = None
     ancestors = ontology.ancestors(current, include_self=True)
-    # a concept that is itself defined (already site-, sequence- or signal-specific) only refines downwards
-    specific = ontology.definition_of(current) is not None
+    # refinement only goes down the hierarchy: a midline shift next to a ventricle stays a midline shift
     for d in ontology.definitions_refining(current):
         if d.concept in ancestors:
             continue
-        if specific and not ontology.is_a(d.concept, current):
-            continue
-        if d.base in _BROAD_BASES and current not in _BROAD_BASES and not ontology.is_a(d.concept, current):
+        if not ontology.is_a(d.concept, current):
             continue
         if not _matches(d, qualifiers, ontology):
             continue
-        if best is None or (ontology.depth(d.concept), d.concept) > (ontology.depth(best.concept), best.concept):
+        if _better(d, best, qualifiers, ontology):
             best = d
     return best
+
+
+#: Broad findings that text often names by a verb or participle ("the spleen is enlarged", "compresses the
+#: cord", "narrows the canal"). Their site-specific kinds may be defined under an intermediate class
+#: (splenomegaly is an organomegaly of the spleen), so definitions on any of their subclasses are candidates.
+DEEP_BASES = frozenset(
+    {
+        "rg:Enlargement",
+        "rg:Dilatation",
+        "rg:MassEffect",
+        "rg:Stenosis",
+        "rg:Displacement",
+        "rg:LocalInvasion",
+        "rg:BoneDestruction",
+        "rg:Thrombus",
+    }
+)
+
+
+#: Words for a widened structure: a "dilated" heart chamber is an enlargement, an "enlarged" vessel a dilatation.
+_SIZE_FAMILY = frozenset({"rg:Enlargement", "rg:Dilatation"})
+
+
+def _deep_step(current: Curie, qualifiers: Mapping[str, Iterable[str]], ontology: Ontology) -> Definition | None:
+    families = [{current}, _SIZE_FAMILY - {current}] if current in _SIZE_FAMILY else [{current}]
+    for roots in families:
+        best: Definition | None = None
+        for d in _definitions_under(frozenset(roots), ontology):
+            if d.concept == current:
+                continue
+            if not _matches(d, qualifiers, ontology) or not _between_match(d, current, qualifiers, ontology):
+                continue
+            if _better(d, best, qualifiers, ontology):
+                best = d
+        if best is not None:
+            return best
+    return None
+
+
+_UNDER: dict[tuple[int, frozenset[str]], tuple[tuple[Definition, ...], list[Definition]]] = {}
+
+
+def _definitions_under(roots: frozenset[str], ontology: Ontology) -> list[Definition]:
+    """Definitions whose base is one of *roots* or below them (memoized per ontology)."""
+    key = (id(ontology.definitions), roots)
+    hit = _UNDER.get(key)
+    if hit is None or hit[0] is not ontology.definitions:
+        found = [d for d in ontology.definitions if any(ontology.is_a(d.base, r) for r in roots)]
+        hit = _UNDER[key] = (ontology.definitions, found)
+    return hit[1]
+
+
+#: Fillers of grouping definitions that the anatomy does not apply to every member ("organ").
+_LOOSE_FILLERS = frozenset({"rg:Organ"})
+
+
+def _between_match(d: Definition, current: Curie, qualifiers: Mapping[str, Iterable[str]], ontology: Ontology) -> bool:
+    """Tell whether the definitions of the classes between *current* and *d* hold too.
+
+    A cervical lymphadenopathy is a lymphadenopathy (an enlargement of a lymph node) in the neck:
+    an enlarged structure in the neck is not one unless a lymph node is named.
+    """
+    for a in ontology.ancestors(d.concept):
+        if a == current or not ontology.is_a(a, current):
+            continue
+        ad = ontology.definition_of(a)
+        if ad is None:
+            continue
+        for r in ad.restrictions:
+            if r.filler in _LOOSE_FILLERS:
+                continue
+            if not any(satisfies(v, r.filler, r.prop, ontology) for v in qualifiers.get(r.prop, ())):
+                return False
+    return True
 
 
 def refine(concept: str, qualifiers: Mapping[str, Iterable[str]], ontology: Ontology) -> ConceptMatch:
     """Return the most specific concept for a finding and its qualifiers.
 
-    Defined classes whose base is the concept or one of its ancestors are candidates; the
-    deepest that the qualifiers satisfy wins (ties broken by CURIE), and the step repeats so
-    that chains of definitions apply. A definition on a broad base (``rg:ImagingFinding``)
-    never replaces a specific concept.
+    Defined subclasses of the concept whose base is the concept or one of its ancestors are
+    candidates; the deepest that the qualifiers satisfy wins (ties go to the one whose site was
+    named first, then by CURIE), and the step repeats so that chains of definitions apply. For
+    the broad findings in :data:`DEEP_BASES` any defined subclass is a candidate. Refinement
+    never moves sideways: a midline shift beside a ventricle stays a midline shift.
     """
     current = Curie(concept)
     seen = {current}
     rule = "lexicon"
     for _ in range(8):
         d = _step(current, qualifiers, ontology)
+        if current in DEEP_BASES and qualifiers.get(LOCATED_IN):
+            deep = _deep_step(current, qualifiers, ontology)
+            if deep is not None and (d is None or ontology.depth(deep.concept) > ontology.depth(d.concept)):
+                d = deep
         if d is None or d.concept in seen:
             break
         current, rule = d.concept, f"refine:{d.concept}"

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from spacy.attrs import SENT_START
 from spacy.language import Language
@@ -69,12 +69,17 @@ def resolve_triggers(candidates: Sequence[Trigger]) -> list[Trigger]:
 
 def _in_scope(target: tuple[int, int], trig: Trigger, terminators: Sequence[Trigger]) -> bool:
     ts, te = target
-    if trig.start < te and ts < trig.end:
+    if ts <= trig.start and trig.end <= te:
         return False  # a trigger inside the target is part of its name
     rule = trig.rule
     limit = rule.max_scope
-    forward = trig.end <= ts and rule.direction in (Direction.FORWARD, Direction.BIDIRECTIONAL)
-    backward = trig.start >= te and rule.direction in (Direction.BACKWARD, Direction.BIDIRECTIONAL)
+    # a trigger that overlaps the target's edge ("no focal" before "focal deficit") still scopes over it
+    forward = trig.start < ts and rule.direction in (Direction.FORWARD, Direction.BIDIRECTIONAL)
+    backward = trig.end > te and rule.direction in (Direction.BACKWARD, Direction.BIDIRECTIONAL)
+    if trig.start < te and ts < trig.end:
+        return forward or backward
+    forward = forward and trig.end <= ts
+    backward = backward and trig.start >= te
     if forward:
         if limit is not None and ts - trig.end > limit:
             return False
@@ -86,10 +91,24 @@ def _in_scope(target: tuple[int, int], trig: Trigger, terminators: Sequence[Trig
     return False
 
 
+def _complement(t: Trigger) -> Trigger:
+    """Turn a backward uncertainty trigger into one over the target right after it."""
+    if t.rule.category is not ContextCategory.POSSIBLE or t.rule.direction is not Direction.BACKWARD:
+        return t
+    return Trigger(t.start, t.end, replace(t.rule, direction=Direction.FORWARD, max_scope=2))
+
+
 def assign_context(targets: Sequence[tuple[int, int]], triggers: Sequence[Trigger]) -> list[ContextResult]:
     """Return the context of each target (token offsets) given the triggers of its sentence."""
     terminators = [t for t in triggers if t.rule.category is ContextCategory.TERMINATE]
-    active = [t for t in triggers if t.rule.category is not ContextCategory.TERMINATE]
+    # "the nodules are likely metastases": an uncertainty verb followed at once by a target qualifies
+    # that target (its complement), not the subject before it
+    starts = [s for s, _ in targets]
+    active = [
+        _complement(t) if any(t.end <= s <= t.end + 1 for s in starts) else t
+        for t in triggers
+        if t.rule.category is not ContextCategory.TERMINATE
+    ]
     out: list[ContextResult] = []
     for target in targets:
         cats: set[ContextCategory] = set()

@@ -219,9 +219,37 @@ def span_is_plural(span: Span) -> bool:
 
 
 def span_is_anaphoric(span: Span) -> bool:
-    """Tell whether a mention is introduced by a definite determiner (``the mass``)."""
+    """Tell whether a mention is introduced by a definite determiner (``the mass``).
+
+    Sizes and adjectives may stand between them: "the 3 x 2 cm lesion", "this well-circumscribed mass".
+    """
+    doc = span.doc
     i = span.start - 1
-    return i >= 0 and span.doc[i].lower_ in _DETERMINERS
+    while i >= 0 and span.start - i <= _ANAPHOR_REACH:
+        tok = doc[i]
+        if tok.lower_ in _DETERMINERS:
+            return True
+        if not (tok.like_num or tok.text in _NOUN_PHRASE_PUNCT or tok.lower_ in _UNITS or _is_modifier(tok.lower_)):
+            return False
+        i -= 1
+    return False
+
+
+_ANAPHOR_REACH = 6
+_NOUN_PHRASE_PUNCT = frozenset({",", "-", "x", "×", "."})
+_UNITS = frozenset({"mm", "cm", "m", "ml"})
+_MODIFIER_SUFFIXES = ("ed", "al", "ic", "ous", "ive", "ar", "ly", "ent", "ant", "ing")
+
+
+def _is_modifier(word: str) -> bool:
+    """Tell whether a word looks like an adjective or adverb ("lobulated", "hypodense", "large")."""
+    return word.isalpha() and (word.endswith(_MODIFIER_SUFFIXES) or word in _PLAIN_ADJECTIVES)
+
+
+_PLAIN_ADJECTIVES = frozenset(
+    {"large", "small", "big", "huge", "tiny", "dense", "hypodense", "hyperdense", "isodense", "solid", "left", "right",
+     "same", "whole", "entire", "known", "index", "dominant", "main", "new", "old", "well", "ill", "poorly"}
+)
 
 
 def mention_attrs(span: Span) -> dict[str, Any]:

@@ -2,8 +2,8 @@
 
 >>> nlp = build_nlp()
 >>> ex = extract(nlp, Report("demo", "Findings\\n\\nBilateral paravertebral masses. No calcification."))
->>> [(f.label, f.assertion.value, f.laterality.value) for f in ex.findings]
-[('paravertebral mass', 'present', 'bilateral'), ('calcification', 'absent', 'bilateral')]
+>>> [(f.label, f.assertion.value, f.laterality and f.laterality.value) for f in ex.findings]
+[('paravertebral mass', 'present', 'bilateral'), ('calcification', 'absent', None)]
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import spacy
 from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.util import compile_infix_regex
+from spacy.util import compile_infix_regex, compile_prefix_regex
 
 from radgraph import context as _context  # noqa: F401  (registers the factory)
 from radgraph import mentions as _mentions  # noqa: F401
@@ -61,9 +61,15 @@ _INFIXES = (
 )
 
 
+#: Extra prefixes: a list item's dash before a word ("-ataxia", "-facial pain").
+_PREFIXES = (r"-(?=[A-Za-z])",)
+
+
 def _tune_tokenizer(nlp: Language) -> None:
     infixes = list(nlp.Defaults.infixes or []) + list(_INFIXES)
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    prefixes = list(nlp.Defaults.prefixes or []) + list(_PREFIXES)
+    nlp.tokenizer.prefix_search = compile_prefix_regex(prefixes).search
 
 
 def build_nlp(ontology: Ontology | None = None, config: PipelineConfig = PipelineConfig()) -> Language:

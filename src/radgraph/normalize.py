@@ -5,6 +5,8 @@ The matcher compares normalized forms (``Token.norm_``), so *haematomas*, *hemat
 
 >>> [norm(w) for w in ["Haemorrhage", "vertebrae", "masses", "bodies", "foci", "oedema", "was", "tumours"]]
 ['hemorrhage', 'vertebra', 'mass', 'body', 'focus', 'edema', 'was', 'tumor']
+>>> [norm(w) for w in ["homogenous", "enhancment", "appearence"]]
+['homogeneous', 'enhancement', 'appearance']
 """
 
 from __future__ import annotations
@@ -53,6 +55,34 @@ _IRREGULAR = {
     "arteries": "artery",
     "bodies": "body",
     "lesions": "lesion",
+}
+
+# Frequent misspellings in teaching files, mapped to the word meant.
+_MISSPELT = {
+    "homogenous": "homogeneous",
+    "homogenously": "homogeneously",
+    "heterogenous": "heterogeneous",
+    "heterogenously": "heterogeneously",
+    "hetergenously": "heterogeneously",
+    "hetergeneous": "heterogeneous",
+    "appearence": "appearance",
+    "enhancment": "enhancement",
+    "enhacement": "enhancement",
+    "enhancemnt": "enhancement",
+    "dilitation": "dilatation",
+    "dilitated": "dilated",
+    "aneurismal": "aneurysmal",
+    "penumatosis": "pneumatosis",
+    "pnuematosis": "pneumatosis",
+    "cytoxic": "cytotoxic",
+    "hemmorhage": "hemorrhage",
+    "hemorrage": "hemorrhage",
+    "hemmorrhage": "hemorrhage",
+    "fractues": "fractures",
+    "sagital": "sagittal",
+    "calcfication": "calcification",
+    "calcificaton": "calcification",
+    "lymphadenopthy": "lymphadenopathy",
 }
 
 # British spellings to American, applied to word stems.
@@ -114,7 +144,8 @@ def _singular(w: str) -> str:
 @lru_cache(maxsize=65536)
 def norm(word: str) -> str:
     """Return the normalized form of one token: lowercase, American spelling, singular."""
-    return _singular(_spell(word.lower()))
+    w = word.lower()
+    return _singular(_spell(_MISSPELT.get(w, w)))
 
 
 @lru_cache(maxsize=65536)
@@ -124,5 +155,6 @@ def is_plural(word: str) -> bool:
     >>> [is_plural(w) for w in ["masses", "oedema", "foci", "mass", "vertebrae"]]
     [True, False, True, False, True]
     """
-    spelled = _spell(word.lower())
+    w = word.lower()
+    spelled = _spell(_MISSPELT.get(w, w))
     return _singular(spelled) != spelled

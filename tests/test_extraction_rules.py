@@ -1,0 +1,136 @@
+"""Findings named by verbs, participles and predicates; refinement by site; context edge cases.
+
+Every sentence here is synthetic.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from radgraph.concepts import refine
+from radgraph.context import Trigger, assign_context
+from radgraph.model import Assertion, Report, Subject
+from radgraph.nlp import extract
+from radgraph.rules import ContextCategory, ContextRule, Direction
+
+
+def _findings(nlp, text: str):  # type: ignore[no-untyped-def]
+    return extract(nlp, Report("t", "Findings\n\n" + text)).findings
+
+
+def _concepts(nlp, text: str) -> dict[str, Assertion]:  # type: ignore[no-untyped-def]
+    return {f.concept: f.assertion for f in _findings(nlp, text)}
+
+
+@pytest.mark.parametrize(
+    "text,concept,assertion",
+    [
+        ("The spleen is enlarged to 17 cm.", "rg:Splenomegaly", Assertion.PRESENT),
+        ("The liver is mildly enlarged.", "rg:Hepatomegaly", Assertion.PRESENT),
+        ("The right ventricle is dilated.", "rg:RightVentricularEnlargement", Assertion.PRESENT),
+        ("The main pancreatic duct is not dilated.", "rg:PancreaticDuctDilatation", Assertion.ABSENT),
+        ("The mass narrows the canal and compresses the cord.", "rg:SpinalCanalStenosis", Assertion.PRESENT),
+        ("The mass narrows the canal and compresses the cord.", "rg:SpinalCordCompression", Assertion.PRESENT),
+        ("There is mild effacement of the left lateral ventricle.", "rg:VentricularEffacement", Assertion.PRESENT),
+        ("The tumour displaces the left kidney.", "rg:Displacement", Assertion.PRESENT),
+        ("The tumour extends into the epidural space.", "rg:EpiduralExtension", Assertion.PRESENT),
+        ("This lesion does not enhance after gadolinium.", "rg:ContrastEnhancement", Assertion.ABSENT),
+        ("There is no ring enhancement.", "rg:RingEnhancingLesion", Assertion.ABSENT),
+        ("CT shows an expansile, multiloculated lytic lesion.", "rg:ExpansileLyticLesion", Assertion.PRESENT),
+        ("MRI shows collapse of T11.", "rg:VertebralCollapse", Assertion.PRESENT),
+        ("A 3 cm hypodensity is seen in the right kidney.", "rg:HypodenseLesion", Assertion.PRESENT),
+        ("There is splenic vein thrombosis.", "rg:VenousThrombus", Assertion.PRESENT),
+        ("Small gastric varices are present.", "rg:Varices", Assertion.PRESENT),
+        ("The patient had no focal neurologic findings.", "rg:FocalNeurologicDeficit", Assertion.ABSENT),
+        ("No fluid sign is identified, and the adjacent discs are preserved.", "rg:DiscSparing", Assertion.PRESENT),
+        ("The mass remodels rather than destroys bone.", "rg:BoneRemodeling", Assertion.PRESENT),
+        ("Symptoms:\n-ataxia\n-vertigo", "rg:Ataxia", Assertion.PRESENT),
+    ],
+)
+def test_verb_and_predicate_findings(nlp, text, concept, assertion) -> None:  # type: ignore[no-untyped-def]
+    found = _concepts(nlp, text)
+    assert concept in found, f"{concept} not in {sorted(found)} for {text!r}"
+    assert found[concept] is assertion
+
+
+def test_participle_without_a_site_is_no_finding(nlp) -> None:  # type: ignore[no-untyped-def]
+    assert not any(f.concept in ("rg:Enlargement", "rg:Dilatation") for f in _findings(nlp, "It is enlarged."))
+
+
+def test_adjectival_signal_is_not_a_finding_of_its_own(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _concepts(nlp, "Mammography shows an irregular high-density mass.")
+    assert "rg:SignalFinding" not in found and "rg:HyperdenseLesion" not in found
+
+
+def test_contrast_enhanced_technique_is_no_enhancement_finding(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _concepts(nlp, "Contrast-enhanced CT of the abdomen shows ascites.")
+    assert "rg:ContrastEnhancement" not in found and "rg:Ascites" in found
+
+
+def test_textbook_verb_enhancement_is_a_generic_finding() -> None:
+    from radgraph.nlp import build_nlp
+
+    nlp = build_nlp()
+    ex = extract(nlp, Report("t", "Discussion\n\nActive lesions usually enhance."))
+    enh = [f for f in ex.findings if f.concept == "rg:ContrastEnhancement"]
+    assert enh and enh[0].subject is Subject.GENERIC
+
+
+def test_first_named_site_wins_a_tie(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _concepts(nlp, "There is hilar, subcarinal and paratracheal lymphadenopathy.")
+    assert "rg:HilarLymphadenopathy" in found and "rg:MediastinalLymphadenopathy" not in found
+
+
+def test_definite_mention_after_a_lesion_is_no_new_finding(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _findings(nlp, "A 2 cm hypodense lesion is seen in the left kidney. The well-circumscribed mass is stable.")
+    assert [f.concept for f in found].count("rg:Mass") == 0
+
+
+def test_negatives_take_no_side_from_the_section(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = {f.concept: f for f in _findings(nlp, "A left adnexal mass is seen. There is no ascites.")}
+    assert found["rg:Ascites"].assertion is Assertion.ABSENT and found["rg:Ascites"].laterality is None
+
+
+def test_refine_through_an_intermediate_class(ontology) -> None:  # type: ignore[no-untyped-def]
+    assert refine("rg:Enlargement", {"rg:locatedIn": ["rg:Spleen"]}, ontology).curie == "rg:Splenomegaly"
+    assert refine("rg:Dilatation", {"rg:locatedIn": ["rg:RightVentricle"]}, ontology).curie == (
+        "rg:RightVentricularEnlargement"
+    )
+    # a cervical lymphadenopathy needs a lymph node: an enlarged structure in the neck is not one
+    assert refine("rg:Enlargement", {"rg:locatedIn": ["rg:Neck"]}, ontology).curie == "rg:Enlargement"
+    # refinement goes down the hierarchy only: a midline shift never becomes a ventricular effacement
+    assert refine("rg:MidlineShift", {"rg:locatedIn": ["rg:LateralVentricle"]}, ontology).curie == "rg:MidlineShift"
+
+
+def test_trigger_overlapping_the_start_of_a_target_scopes_over_it() -> None:
+    neg = ContextRule("n", "no focal", ContextCategory.NEGATED, Direction.FORWARD, 5)
+    # "no focal" (tokens 0-2) overlaps the target "focal deficit" (tokens 1-3)
+    assert assign_context([(1, 3)], [Trigger(0, 2, neg)])[0].assertion is Assertion.ABSENT
+    # a trigger wholly inside a target is part of its name
+    assert assign_context([(0, 3)], [Trigger(0, 2, neg)])[0].assertion is Assertion.PRESENT
+
+
+def test_rather_than_negates_the_alternative(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _concepts(nlp, "The mass remodels rather than destroys bone.")
+    assert found.get("rg:BoneDestruction") is Assertion.ABSENT
+
+
+def test_coordinated_site_names_a_second_finding(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _concepts(nlp, "There is no epidural or paravertebral soft-tissue mass.")
+    assert found.get("rg:EpiduralMass") is Assertion.ABSENT and found.get("rg:ParavertebralMass") is Assertion.ABSENT
+
+
+def test_hemorrhage_condition_is_a_finding_only_in_the_findings(nlp) -> None:  # type: ignore[no-untyped-def]
+    assert "rg:Hemorrhage" in _concepts(nlp, "There is acute subarachnoid hemorrhage.")
+    ex = extract(nlp, Report("t", "Discussion\n\nSubarachnoid hemorrhage is a cause of sudden headache."))
+    assert not any(f.concept == "rg:Hemorrhage" for f in ex.findings)
+
+
+def test_normal_fat_of_a_region_is_no_fat_containing_lesion(nlp) -> None:  # type: ignore[no-untyped-def]
+    assert "rg:FatContainingLesion" not in _concepts(nlp, "The mass lies in the retropharyngeal fat.")
+    assert "rg:FatContainingLesion" in _concepts(nlp, "The mass contains macroscopic fat.")
+
+
+def test_signal_range_describes_the_lesion(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _concepts(nlp, "The masses are of intermediate-to-high signal on T2WI.")
+    assert "rg:T2Hyperintensity" not in found and "rg:SignalFinding" not in found
