@@ -58,3 +58,7 @@ test-slow: $(VENV)/.installed-dev
 eval: $(VENV)/.installed
 	$(VENV)/bin/radgraph eval extraction
 	$(VENV)/bin/radgraph eval ddx
+
+# The scale benchmark (minutes; prints a table and writes bench/results/). See bench/README.md.
+bench: $(VENV)/.installed-dev
+	$(PY) bench/run.py --sizes 1000 10000 --workers 2

@@ -54,7 +54,7 @@ def test_bench_runs_at_a_tiny_size(tmp_path: Path) -> None:
     assert headline["params"] == {"finding": "paravertebral mass", "laterality": "bilateral"}
     assert {"p50_ms", "p95_ms", "runs", "rows"} <= headline.keys()
     assert {"p50_ms", "p95_ms", "knowledge_s", "top1_is_final_diagnosis"} <= size["ddx"].keys()
-    assert {"replace_graphs", "text_to_store"} <= size["incremental"].keys()
+    assert {"replace_graphs", "text_to_store", "build_one_case"} <= size["incremental"].keys()
     assert {t["target"] for t in results["targets"]} >= {"ingest at 8", "headline query at 10,000"}
     md = out.with_name("RESULTS.md").read_text(encoding="utf-8")
     assert "diagnoses-presenting-with" in md and "targets" in md

@@ -95,7 +95,11 @@ def test_ontology_has_no_blank_node_subjects_except_class_expressions() -> None:
     for s in g.subjects(RDF.type, OWL.Class):
         if isinstance(s, BNode):
             # anonymous classes only appear inside owl:equivalentClass definitions
-            assert list(g.subjects(OWL.equivalentClass, s)) or list(g.subjects(RDF.first, s)) or list(g.subjects(RDFS.subClassOf, s))
+            assert (
+                list(g.subjects(OWL.equivalentClass, s))
+                or list(g.subjects(RDF.first, s))
+                or list(g.subjects(RDFS.subClassOf, s))
+            )
 
 
 @pytest.mark.skipif(not (SHARED / "vocab" / "radlex.csv").exists(), reason="../shared/vocab/radlex.csv not present")

@@ -23,7 +23,9 @@ def test_every_packaged_query_parses_and_runs(built_store, ontology) -> None:  #
 
 
 def test_headline_question_bilateral(built_store, ontology) -> None:  # type: ignore[no-untyped-def]
-    rows = _run(built_store, "diagnoses-presenting-with", ontology, finding="paravertebral mass", laterality="bilateral")
+    rows = _run(
+        built_store, "diagnoses-presenting-with", ontology, finding="paravertebral mass", laterality="bilateral"
+    )
     from_cases = {(r["diagnosis"], r.text("case").rsplit("/", 1)[-1]) for r in rows if r.text("source") == "case"}
     assert (uri("rg:ExtramedullaryHematopoiesis"), "seed-emh-thalassemia") in from_cases
     seed = [r for r in rows if r.text("case").endswith("/seed-emh-thalassemia")]
@@ -78,7 +80,8 @@ def test_conditions_of_emh(built_store, ontology) -> None:  # type: ignore[no-un
 
 
 def test_cases_with_but_not(built_store, ontology) -> None:  # type: ignore[no-untyped-def]
-    rows = _run(built_store, "cases-with-finding-but-not", ontology, **{"with": "paravertebral mass", "without": "T1 hyperintensity"})
+    params = {"with": "paravertebral mass", "without": "T1 hyperintensity"}
+    rows = _run(built_store, "cases-with-finding-but-not", ontology, **params)
     cases = _case_ids(rows)
     assert "seed-emh-thalassemia" not in cases  # it has a T1 hyperintensity
     assert "spine-thoracic-schwannoma" in cases

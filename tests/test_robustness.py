@@ -51,7 +51,10 @@ def test_encodings_are_read(nlp, tmp_path, encoding) -> None:  # type: ignore[no
 
 
 def test_html_with_scripts_and_styles(nlp, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    html = "<html><style>.x{}</style><script>var mass=1;</script><body><h3>Findings</h3><p>Left paravertebral mass.</p></body></html>"
+    html = (
+        "<html><style>.x{}</style><script>var mass=1;</script>"
+        "<body><h3>Findings</h3><p>Left paravertebral mass.</p></body></html>"
+    )
     (tmp_path / "p.html").write_text(html)
     reports, _ = _results([tmp_path / "p.html"])
     ex = extract(nlp, reports[0])
@@ -121,7 +124,11 @@ def test_file_that_vanishes_mid_batch(tmp_path, monkeypatch) -> None:  # type: i
 EXAMPLES = int(os.environ.get("RADGRAPH_HYPOTHESIS_EXAMPLES", "150"))
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(
     st.text(max_size=400)
     | st.lists(

@@ -35,7 +35,7 @@ def test_replace_graph_is_idempotent_and_touches_one_graph(store) -> None:  # ty
     store.replace_graph(G1, [(A, P, B)])
     assert len(store) == 2
     store.replace_graph(G1, [(B, P, C)])
-    rows = store.select("SELECT ?s ?o WHERE { GRAPH <%s> { ?s ?p ?o } }" % G1)
+    rows = store.select(f"SELECT ?s ?o WHERE {{ GRAPH <{G1}> {{ ?s ?p ?o }} }}")
     assert [(r["s"], r["o"]) for r in rows] == [(B, C)]
     assert len(store) == 2  # G2 untouched
 
@@ -43,9 +43,9 @@ def test_replace_graph_is_idempotent_and_touches_one_graph(store) -> None:  # ty
 def test_named_graphs_and_union_default(store) -> None:  # type: ignore[no-untyped-def]
     store.add([(A, P, B)], graph=G1)
     store.add([(B, P, C)], graph=G2)
-    rows = store.select("SELECT ?x WHERE { ?a <%s> ?b . ?b <%s> ?x }" % (P, P))
+    rows = store.select(f"SELECT ?x WHERE {{ ?a <{P}> ?b . ?b <{P}> ?x }}")
     assert [r["x"] for r in rows] == [C]
-    rows = store.select("SELECT ?g WHERE { GRAPH ?g { <%s> ?p ?o } }" % A)
+    rows = store.select(f"SELECT ?g WHERE {{ GRAPH ?g {{ <{A}> ?p ?o }} }}")
     assert [r["g"] for r in rows] == [G1]
 
 
@@ -62,13 +62,13 @@ def test_literals_keep_datatypes_and_language_tags(store) -> None:  # type: igno
 
 def test_bound_variable_not_projected(store) -> None:  # type: ignore[no-untyped-def]
     store.add([(A, P, B), (C, P, B), (A, P, C)], graph=G1)
-    q = with_values("SELECT ?s WHERE { #@bind\n ?s <%s> ?o }" % P, {"o": B})
+    q = with_values(f"SELECT ?s WHERE {{ #@bind\n ?s <{P}> ?o }}", {"o": B})
     assert sorted(r["s"] for r in store.select(q)) == [A, C]
 
 
 def test_optional_parameter_left_unbound(store) -> None:  # type: ignore[no-untyped-def]
     store.add([(A, P, B), (C, P, C)], graph=G1)
-    text = "SELECT ?s WHERE { #@bind\n ?s <%s> ?o . FILTER(!BOUND(?want) || ?o = ?want) }" % P
+    text = f"SELECT ?s WHERE {{ #@bind\n ?s <{P}> ?o . FILTER(!BOUND(?want) || ?o = ?want) }}"
     assert len(store.select(with_values(text, {}))) == 2
     assert [r["s"] for r in store.select(with_values(text, {"want": B}))] == [A]
 
@@ -76,14 +76,14 @@ def test_optional_parameter_left_unbound(store) -> None:  # type: ignore[no-unty
 def test_hostile_literal_parameters_stay_literals(store) -> None:  # type: ignore[no-untyped-def]
     store.add([(A, P, Literal("x"))], graph=G1)
     hostile = Literal('x" } UNION { ?s ?p ?o } #\n}')
-    q = with_values("SELECT ?s WHERE { #@bind\n ?s <%s> ?v }" % P, {"v": hostile})
+    q = with_values(f"SELECT ?s WHERE {{ #@bind\n ?s <{P}> ?v }}", {"v": hostile})
     assert store.select(q) == []
 
 
 def test_ask_and_construct(store) -> None:  # type: ignore[no-untyped-def]
     store.add([(A, P, B)], graph=G1)
     assert store.ask("ASK { ?s ?p ?o }") is True
-    assert store.ask("ASK { ?s ?p <%s> }" % C) is False
+    assert store.ask(f"ASK {{ ?s ?p <{C}> }}") is False
     g = store.construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
     expected = new_graph()
     expected.add((A, P, B))
@@ -98,8 +98,8 @@ def test_invalid_query_is_a_query_error(store) -> None:  # type: ignore[no-untyp
 
 
 def test_load_parses_turtle_into_a_graph(store) -> None:  # type: ignore[no-untyped-def]
-    store.load("<%s> <%s> <%s> ." % (A, P, B), format="turtle", graph=G1)
-    store.load("<%s> <%s> <%s> ." % (A, P, C), format="turtle", graph=G1)
+    store.load(f"<{A}> <{P}> <{B}> .", format="turtle", graph=G1)
+    store.load(f"<{A}> <{P}> <{C}> .", format="turtle", graph=G1)
     rows = store.select(sparql_prefixes() + "SELECT ?o WHERE { ?s ?p ?o }")
     assert [r["o"] for r in rows] == [C]
 
@@ -145,9 +145,8 @@ def test_build_and_headline_question_on_a_remote_store(oxigraph_server, nlp, ont
         remote._update("CLEAR ALL")  # type: ignore[attr-defined]
         summary = build([SEED], remote, nlp=nlp)
         assert summary.imported == ["seed-emh-thalassemia"] and not summary.failed
-        text, _ = queries.bind(
-            queries.load("diagnoses-presenting-with"), {"finding": "paravertebral mass", "laterality": "bilateral"}, ontology
-        )
+        params = {"finding": "paravertebral mass", "laterality": "bilateral"}
+        text, _ = queries.bind(queries.load("diagnoses-presenting-with"), params, ontology)
         rows = remote.select(text)
         cases = [r for r in rows if r.text("source") == "case"]
         assert cases and cases[0].text("evidence") == "paravertebral masses"

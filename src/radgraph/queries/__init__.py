@@ -7,10 +7,11 @@ A query file starts with comment lines::
 
 and has a ``#@bind`` marker line inside its ``WHERE`` clause (or one in each ``UNION`` branch).
 Parameters are converted to RDF terms by type (``concept`` resolves a label, synonym or CURIE
-through the ontology), then placed as a ``VALUES`` block at every marker, each term serialized by rdflib (escaped), never
-pasted as raw text. A ``?`` after the type marks an optional parameter. ``VALUES`` is used for
-every backend because Oxigraph's ``substitutions`` only bind projected variables and are not
-visible to ``FILTER`` (measured with pyoxigraph 0.5.13), so results would differ by backend.
+through the ontology), then placed as a ``VALUES`` block at every marker, each term serialized
+by rdflib (escaped), never pasted as raw text. A ``?`` after the type marks an optional
+parameter. ``VALUES`` is used for every backend because Oxigraph's ``substitutions`` only bind
+projected variables and are not visible to ``FILTER`` (measured with pyoxigraph 0.5.13), so
+results would differ by backend.
 
 SPARQL evaluates groups bottom-up: the ``VALUES`` block binds the parameters for the patterns
 and filters of its own group, but a ``FILTER`` nested inside a ``UNION`` branch or sub-group

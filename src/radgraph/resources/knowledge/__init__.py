@@ -1,0 +1,1 @@
+"""Packaged knowledge resources (read with importlib.resources)."""

@@ -1,0 +1,1 @@
+"""Packaged ontology resources (read with importlib.resources)."""

@@ -1,0 +1,1 @@
+"""Packaged rules resources (read with importlib.resources)."""
