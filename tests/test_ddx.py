@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import math
+from pathlib import Path
+
 from radgraph.build import full_knowledge
 from radgraph.ddx import queries_from_extraction, rank
 from radgraph.knowledge import Knowledge, load_curated
@@ -55,3 +58,146 @@ def test_deterministic_and_empty_inputs() -> None:
     q = [FindingQuery("rg:ParavertebralMass"), FindingQuery("rg:LowMarrowSignal")]
     assert rank(q, load_curated()) == rank(q, load_curated())
     assert rank(q, Knowledge()) == []
+
+
+# ---- diagnoses named in the text, family backoff, teaching-set prior, cross-validation ----------------------
+
+
+def _synthetic_knowledge() -> Knowledge:
+    """Two sibling gliomas and an unrelated diagnosis; only one glioma is known to show mass effect."""
+    from radgraph.knowledge import Association
+
+    return Knowledge(
+        (
+            Association("rg:Glioblastoma", "rg:MassEffect", 0.7, "curated"),
+            Association("rg:Glioblastoma", "rg:VasogenicEdema", 0.7, "curated"),
+            Association("rg:PilocyticAstrocytoma", "rg:CysticMass", 0.7, "curated"),
+            Association("rg:Appendicitis", "rg:Fever", 0.7, "curated"),
+        )
+    )
+
+
+def test_named_diagnosis_in_the_findings_lifts_it(ontology) -> None:  # type: ignore[no-untyped-def]
+    from radgraph.ddx import Suspected
+
+    q = [FindingQuery("rg:ParavertebralMass")]
+    base = {r.concept: r.score for r in rank(q, load_curated(), top_k=100_000, ontology=ontology)}
+    named = rank(q, load_curated(), top_k=100_000, ontology=ontology,
+                 suspected=[Suspected("rg:TuberculousSpondylitis")])  # fmt: skip
+    after = {r.concept: r for r in named}
+    tb = after["rg:TuberculousSpondylitis"]
+    assert tb.score > base["rg:TuberculousSpondylitis"] + 1.0
+    assert any(c.via == "named in the report" for c in tb.supporting)
+    ruled_out = rank(q, load_curated(), top_k=100_000, ontology=ontology,
+                     suspected=[Suspected("rg:TuberculousSpondylitis", Assertion.ABSENT)])  # fmt: skip
+    assert {r.concept: r.score for r in ruled_out}["rg:TuberculousSpondylitis"] < base["rg:TuberculousSpondylitis"]
+
+
+def test_suspected_from_extraction_keeps_impressions_not_history(nlp) -> None:  # type: ignore[no-untyped-def]
+    from radgraph.ddx import suspected_from_extraction
+    from radgraph.model import Report
+    from radgraph.nlp import extract
+
+    ex = extract(nlp, Report("t", "History\n\nKnown thalassemia.\n\nFindings\n\nBilateral paravertebral masses, "
+                                  "consistent with extramedullary hematopoiesis.\n"))  # fmt: skip
+    named = suspected_from_extraction(ex)
+    assert [s.concept for s in named] == ["rg:ExtramedullaryHematopoiesis"]
+    assert named[0].in_findings and named[0].assertion is Assertion.PRESENT
+    _, history = queries_from_extraction(ex)
+    assert "rg:Thalassemia" in history
+
+
+def test_diagnoses_named_in_a_discussion_are_not_suspected(nlp) -> None:  # type: ignore[no-untyped-def]
+    from radgraph.ddx import suspected_from_extraction
+    from radgraph.model import Report
+    from radgraph.nlp import extract
+
+    text = ("Findings\n\nBilateral paravertebral masses, consistent with extramedullary hematopoiesis.\n\n"
+            "Discussion\n\nNeurofibroma and lymphoma can also cause paravertebral masses.\n")  # fmt: skip
+    ex = extract(nlp, Report("t", text))
+    assert [s.concept for s in suspected_from_extraction(ex)] == ["rg:ExtramedullaryHematopoiesis"]
+
+
+def test_family_backoff_softens_an_unknown_finding(monkeypatch, ontology) -> None:  # type: ignore[no-untyped-def]
+    import radgraph.ddx as ddx
+
+    q = [FindingQuery("rg:MassEffect"), FindingQuery("rg:CysticMass")]
+    k = _synthetic_knowledge()
+    monkeypatch.setattr(ddx, "FAMILY_WEIGHT", 0.0)
+    off = {r.concept: r for r in rank(q, k, ontology=ontology)}
+    monkeypatch.setattr(ddx, "FAMILY_WEIGHT", 0.5)
+    on = {r.concept: r for r in rank(q, k, ontology=ontology)}
+    pilo_on = on["rg:PilocyticAstrocytoma"]
+    assert pilo_on.score > off["rg:PilocyticAstrocytoma"].score
+    assert any("related diagnoses" in c.via for c in pilo_on.supporting + pilo_on.against)
+    # an unrelated diagnosis borrows nothing
+    assert on["rg:Appendicitis"].score == off["rg:Appendicitis"].score
+
+
+def test_teaching_set_prior_favours_frequent_diagnoses(monkeypatch, ontology) -> None:  # type: ignore[no-untyped-def]
+    import radgraph.ddx as ddx
+    from radgraph.knowledge import Association
+
+    k = Knowledge(
+        (Association("rg:Glioblastoma", "rg:MassEffect", 0.7, "curated"),
+         Association("rg:Meningioma", "rg:MassEffect", 0.7, "curated")),
+        case_counts={"rg:Meningioma": 5},
+    )  # fmt: skip
+    monkeypatch.setattr(ddx, "CASE_PRIOR", 0.0)
+    off = {r.concept: r.score for r in rank([FindingQuery("rg:MassEffect")], k, ontology=ontology)}
+    monkeypatch.setattr(ddx, "CASE_PRIOR", 0.5)
+    ranked = rank([FindingQuery("rg:MassEffect")], k, ontology=ontology)
+    on = {r.concept: r.score for r in ranked}
+    assert abs(on["rg:Meningioma"] - off["rg:Meningioma"] - 0.5 * math.log(6)) < 1e-3
+    assert on["rg:Glioblastoma"] == off["rg:Glioblastoma"]
+    assert any(c.via == "prior" for c in ranked[[r.concept for r in ranked].index("rg:Meningioma")].supporting)
+
+
+def test_fold_assignment_is_deterministic_and_balanced() -> None:
+    import pytest
+
+    from radgraph.ddx_eval import fold_assignment
+
+    ids = [f"c{i:02d}" for i in range(11)]
+    folds = fold_assignment(list(reversed(ids)), 5)
+    assert folds == fold_assignment(ids, 5)
+    sizes = [sum(1 for v in folds.values() if v == f) for f in range(5)]
+    assert sorted(sizes) == [2, 2, 2, 2, 3]
+    with pytest.raises(ValueError):
+        fold_assignment(ids, 1)
+
+
+def test_cross_validation_never_sees_the_held_out_cases(nlp, built_store, ontology) -> None:  # type: ignore[no-untyped-def]
+    from radgraph.build import store_knowledge
+    from radgraph.ddx_eval import cross_validate
+    from radgraph.nlp import extract
+    from radgraph.reports import iter_reports
+
+    cases_dir = Path(__file__).parent.parent / "data" / "cases"
+    cases = [extract(nlp, i.report) for i in iter_reports([cases_dir]) if i.report][:6]
+    asked: list[set[str]] = []
+
+    def without(ids):  # type: ignore[no-untyped-def]
+        asked.append(set(ids))
+        k = store_knowledge(built_store, exclude_cases=ids)
+        assert not any(e.case_id in ids for a in k.associations for e in a.evidence)
+        return load_curated().merged(k)
+
+    scores = cross_validate(cases, without, nlp, ontology, folds=3)
+    assert scores.cases == 6 and len(asked) == 3
+    assert set().union(*asked) == {c.case_id for c in cases}
+    assert all(len(a) == 2 for a in asked)
+    assert sum(scores.failure_classes().values()) == scores.cases
+
+
+def test_eval_ddx_rejects_a_single_fold(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from radgraph.cli import main
+
+    (tmp_path / "data_train.jsonl").write_text("", encoding="utf-8")
+    (tmp_path / "data_dev.jsonl").write_text("", encoding="utf-8")
+    args = ["eval", "ddx", "--skip-bundled", "--medpix", str(tmp_path), "--train-folds", "1"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert "at least 2 folds" in result.output

@@ -203,15 +203,17 @@ def build(
     """
     t0 = time.perf_counter()
     summary = BuildSummary()
-    reloaded = load_resources(store)
-    incremental = not reloaded and store.ask(sparql_prefixes() + "ASK { ?case a rg:Case }")
     touched: set[Curie] = set()
+    incremental = [False]
 
     def before_write(batch: list[Report]) -> None:
-        if incremental:  # the diagnoses of cases about to be replaced lose their support
+        if incremental[0]:  # the diagnoses of cases about to be replaced lose their support
             touched.update(case_final_diagnoses(store, [r.id for r in batch]))
 
     def reports() -> Iterator[Report]:
+        # runs when the first report is wanted: worker processes start up meanwhile
+        reloaded = load_resources(store)
+        incremental[0] = not reloaded and store.ask(sparql_prefixes() + "ASK { ?case a rg:Case }")
         for item in iter_reports(paths):
             if item.failure is not None:
                 summary.failed.append(item.failure)
@@ -231,7 +233,7 @@ def build(
         nlp = build_nlp()
     ingest_parallel(store, reports(), workers=workers, batch=batch, failures=summary.failed, progress=written,
                     nlp=nlp, before_write=before_write)  # fmt: skip
-    if incremental:  # only the diagnoses of the cases written (before and after) need new links
+    if incremental[0]:  # only the diagnoses of the cases written (before and after) need new links
         touched.update(case_final_diagnoses(store, summary.imported))
         derive(store, touched)
     else:

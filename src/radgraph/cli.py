@@ -304,15 +304,29 @@ def eval_extraction(vocab: Sequence[Path], gold_dir: Path, cases_dir: Path, medp
 @click.option("--medpix", "medpix_dir", type=click.Path(path_type=Path), default=_MEDPIX, show_default=True)
 @click.option("--skip-bundled", is_flag=True)
 @click.option("--skip-medpix", is_flag=True)
+@click.option("--skip-dev", is_flag=True, help="Do not rank MedPix dev (with --train-folds: cross-validation only).")
+@click.option(
+    "--train-folds", type=click.IntRange(min=0), default=0, show_default=True,
+    help="Also cross-validate over MedPix train in N folds (knowledge = curated + the other folds); 0: off.",
+)
 @click.option("--show-cases", is_flag=True, help="Print the rank of each case.")
 @handle_errors
-def eval_ddx(cases_dir: Path, medpix_dir: Path, skip_bundled: bool, skip_medpix: bool, show_cases: bool) -> None:
-    """Top-k of the differential: leave-one-out on the bundled set; MedPix dev with train as knowledge."""
+def eval_ddx(
+    cases_dir: Path, medpix_dir: Path, skip_bundled: bool, skip_medpix: bool, skip_dev: bool, train_folds: int,
+    show_cases: bool,
+) -> None:
+    """Top-k of the differential: leave-one-out on the bundled set; MedPix dev with train as knowledge.
+
+    With --train-folds N, also k-fold cross-validation over MedPix train.
+    """
     import time
+
+    if train_folds == 1:
+        raise click.UsageError("--train-folds needs at least 2 folds (or 0 for none)")
 
     from radgraph.build import build as run_build
     from radgraph.build import store_knowledge
-    from radgraph.ddx_eval import evaluate
+    from radgraph.ddx_eval import cross_validate, evaluate
     from radgraph.knowledge import load_curated
     from radgraph.nlp import build_nlp
     from radgraph.nlp import extract as run_extract
@@ -344,14 +358,30 @@ def eval_ddx(cases_dir: Path, medpix_dir: Path, skip_bundled: bool, skip_medpix:
         t0 = time.perf_counter()
         with open_store("memory:") as store:
             run_build([train], store, nlp=nlp)
-            knowledge = curated.merged(store_knowledge(store))
-        cases = [run_extract(nlp, i.report) for i in iter_reports([dev]) if i.report]
-        scores = evaluate(cases, lambda cid: knowledge, nlp, onto)
-        for line in scores.lines(f"MedPix dev, knowledge = curated + MedPix train ({time.perf_counter() - t0:.0f} s)"):
-            click.echo(line)
-        if show_cases:
-            for cid, gold, r in scores.per_case:
-                click.echo(f"    {r if r else '-':>4}  {cid}  {gold}")
+            if not skip_dev:
+                knowledge = curated.merged(store_knowledge(store))
+                cases = [run_extract(nlp, i.report) for i in iter_reports([dev]) if i.report]
+                scores = evaluate(cases, lambda cid: knowledge, nlp, onto)
+                title = f"MedPix dev, knowledge = curated + MedPix train ({time.perf_counter() - t0:.0f} s)"
+                for line in scores.lines(title):
+                    click.echo(line)
+                if show_cases:
+                    for cid, gold, r in scores.per_case:
+                        click.echo(f"    {r if r else '-':>4}  {cid}  {gold}")
+            if train_folds:
+                t0 = time.perf_counter()
+                train_cases = [run_extract(nlp, i.report) for i in iter_reports([train]) if i.report]
+                scores = cross_validate(
+                    train_cases, lambda ids: curated.merged(store_knowledge(store, exclude_cases=ids)), nlp, onto,
+                    folds=train_folds,
+                )
+                title = (f"MedPix train, {train_folds}-fold cross-validation, knowledge = curated + the other folds "
+                         f"({time.perf_counter() - t0:.0f} s)")  # fmt: skip
+                for line in scores.lines(title):
+                    click.echo(line)
+                if show_cases:
+                    for cid, gold, r in scores.per_case:
+                        click.echo(f"    {r if r else '-':>4}  {cid}  {gold}")
 
 
 # ---- query ---------------------------------------------------------------------------------
@@ -436,7 +466,9 @@ def query(name: str | None, params: Sequence[str], fmt: str, list_: bool, store_
 
 
 @main.command()
-@click.option("--finding", "findings", multiple=True, help='A finding: label, synonym or CURIE; "no X"; "X; laterality=bilateral".')
+@click.option(
+    "--finding", "findings", multiple=True, help='A finding: label, synonym or CURIE; "no X"; "X; laterality=bilateral".'
+)
 @click.option("--text", "text", default=None, help="Case text: findings are extracted first.")
 @click.option("--history", "history", multiple=True, help="A known condition of the patient (label or CURIE).")
 @click.option("--top", "top", type=click.IntRange(1, 100), default=5, show_default=True)
@@ -448,7 +480,7 @@ def ddx(
 ) -> None:
     """Rank a differential diagnosis with the evidence behind each candidate."""
     from radgraph.build import full_knowledge
-    from radgraph.ddx import queries_from_extraction, rank
+    from radgraph.ddx import Suspected, queries_from_extraction, rank, suspected_from_extraction
     from radgraph.jsonio import ranked_json
     from radgraph.model import FindingQuery
     from radgraph.nlp import build_nlp
@@ -465,12 +497,14 @@ def ddx(
     queries: list[FindingQuery] = [parse_term(t, onto, nlp) for t in findings]
     known = [onto.lookup(h) for h in history]
     age, sex = None, None
+    suspected: list[Suspected] = []
     if text is not None:
         ex = run_extract(nlp, report_from_text(text, "text", source="--text"))
         q, h = queries_from_extraction(ex)
         queries += q
         known += h
         age, sex = ex.patient.age, ex.patient.sex
+        suspected = suspected_from_extraction(ex)
     try:
         store = open_store(store_desc, read_only=True)
     except StoreUnavailable as exc:
@@ -481,7 +515,8 @@ def ddx(
     finally:
         if store is not None:
             store.close()
-    ranked = rank(queries, knowledge, history=known, top_k=top, ontology=onto, age=age, sex=sex)
+    ranked = rank(queries, knowledge, history=known, top_k=top, ontology=onto, age=age, sex=sex,
+                  suspected=suspected)  # fmt: skip
     if fmt == "json":
         click.echo(json.dumps([ranked_json(r) for r in ranked], ensure_ascii=False, indent=2))
         return

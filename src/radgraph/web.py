@@ -1382,7 +1382,7 @@ class Service:
 
     def rank(self, spec: DdxRequest) -> list[dict[str, object]]:
         """Rank a differential for a validated request (blocking: NLP and ranking)."""
-        from radgraph.ddx import queries_from_extraction, rank
+        from radgraph.ddx import queries_from_extraction, rank, suspected_from_extraction
         from radgraph.jsonio import ranked_json
         from radgraph.ontology import load_ontology
         from radgraph.terms import parse_term
@@ -1392,11 +1392,15 @@ class Service:
         with self._nlp_lock:
             findings = [parse_term(t, onto, nlp) for t in spec.findings]
         history = [onto.lookup(h) for h in spec.history]
+        age, sex, suspected = None, None, []
         if spec.text.strip():
-            extra, known = queries_from_extraction(self.extract_text(spec.text, "text"))
+            ex = self.extract_text(spec.text, "text")
+            extra, known = queries_from_extraction(ex)
             findings += extra
             history += known
-        ranked = rank(findings, self._knowledge.get(), history=history, top_k=spec.top, ontology=onto)
+            age, sex, suspected = ex.patient.age, ex.patient.sex, suspected_from_extraction(ex)
+        ranked = rank(findings, self._knowledge.get(), history=history, top_k=spec.top, ontology=onto,
+                      age=age, sex=sex, suspected=suspected)  # fmt: skip
         return [ranked_json(r) for r in ranked]
 
     async def ddx(self, request: Request) -> Response:
