@@ -63,13 +63,15 @@ class BuildSummary:
     failed: list[ImportFailure] = field(default_factory=list)
     triples: int = 0
     seconds: float = 0.0
-    store_size: int = 0
+    store_size: int | None = None  # counted only after a full build (counting reads the whole store)
 
     def line(self) -> str:
         """One-line summary for people."""
         return (
             f"imported {len(self.imported)} case(s), failed {len(self.failed)}; "
-            f"{self.triples:,} case triples; store holds {self.store_size:,} triples; {self.seconds:.1f} s"
+            f"{self.triples:,} case triples; "
+            + (f"store holds {self.store_size:,} triples; " if self.store_size is not None else "")
+            + f"{self.seconds:.1f} s"
         )
 
 
@@ -238,7 +240,8 @@ def build(
         derive(store, touched)
     else:
         derive(store)
-    summary.store_size = len(store)
+    if not incremental[0]:
+        summary.store_size = len(store)
     summary.seconds = time.perf_counter() - t0
     return summary
 
