@@ -28,13 +28,12 @@ from spacy.language import Language
 
 from radgraph.knowledge import CaseFinding, Knowledge, case_knowledge, knowledge_sources, load_curated
 from radgraph.model import Evidence, Laterality, Report
-from radgraph.nlp import build_nlp, extract
+from radgraph.nlp import build_nlp
 from radgraph.ontology import Ontology, load_ontology, ontology_sources
 from radgraph.parallel import ingest_parallel
 from radgraph.queries import load as load_query
 from radgraph.reports import ImportFailure, iter_reports
 from radgraph.store.base import Store, nt_term
-from radgraph.triples import to_triples
 from radgraph.vocab import (
     CLOSURE_GRAPH,
     INFERRED_CASES,
@@ -112,13 +111,6 @@ def closure_triples(onto: Ontology) -> list[tuple[URIRef, URIRef, URIRef]]:
         for a in sorted(onto.ancestors(c, include_self=True)):
             out.append((s, RG.isA, uri(a)))
     return out
-
-
-def ingest_report(store: Store, nlp: Language, report: Report) -> int:
-    """Extract one report and replace its graphs; return the number of triples written."""
-    graphs = to_triples(extract(nlp, report))
-    store.replace_graphs([(g.graph, g.triples) for g in graphs])
-    return sum(len(g.triples) for g in graphs)
 
 
 def derive(store: Store, diagnoses: Iterable[Curie] | None = None) -> int:
@@ -206,16 +198,17 @@ def build(
     t0 = time.perf_counter()
     summary = BuildSummary()
     touched: set[Curie] = set()
-    incremental = [False]
+    incremental = False  # set once the resources are loaded: the store had cases and the same resources
 
     def before_write(batch: list[Report]) -> None:
-        if incremental[0]:  # the diagnoses of cases about to be replaced lose their support
+        if incremental:  # the diagnoses of cases about to be replaced lose their support
             touched.update(case_final_diagnoses(store, [r.id for r in batch]))
 
     def reports() -> Iterator[Report]:
         # runs when the first report is wanted: worker processes start up meanwhile
+        nonlocal incremental
         reloaded = load_resources(store)
-        incremental[0] = not reloaded and store.ask(sparql_prefixes() + "ASK { ?case a rg:Case }")
+        incremental = not reloaded and store.ask(sparql_prefixes() + "ASK { ?case a rg:Case }")
         for item in iter_reports(paths):
             if item.failure is not None:
                 summary.failed.append(item.failure)
@@ -235,12 +228,11 @@ def build(
         nlp = build_nlp()
     ingest_parallel(store, reports(), workers=workers, batch=batch, failures=summary.failed, progress=written,
                     nlp=nlp, before_write=before_write)  # fmt: skip
-    if incremental[0]:  # only the diagnoses of the cases written (before and after) need new links
+    if incremental:  # only the diagnoses of the cases written (before and after) need new links
         touched.update(case_final_diagnoses(store, summary.imported))
         derive(store, touched)
     else:
         derive(store)
-    if not incremental[0]:
         summary.store_size = len(store)
     summary.seconds = time.perf_counter() - t0
     return summary
@@ -366,7 +358,6 @@ __all__ = [
     "case_diagnoses",
     "derive",
     "full_knowledge",
-    "ingest_report",
     "load_resources",
     "store_knowledge",
 ]

@@ -226,11 +226,13 @@ def safe_id(text: str) -> str:
     return cleaned
 
 
-_BAD_IRI_CHARS = re.compile(r'[ <>"{}|\\^`]')
+#: Characters an IRI may not contain (RFC 3987: controls, space, ``<>"{}|^`\``); the one check
+#: behind minted IRIs here and every IRI the stores serialize (:func:`radgraph.store.base.nt_term`).
+INVALID_IRI_CHARS = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 
 def _mint(path: str) -> URIRef:
-    if _BAD_IRI_CHARS.search(path):
+    if INVALID_IRI_CHARS.search(path):
         raise CurieError(f"invalid IRI minted: {RGD + path!r}")
     return URIRef(RGD + path)
 

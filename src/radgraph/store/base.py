@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from radgraph.errors import StoreError, StoreUnavailable
+from radgraph.vocab import INVALID_IRI_CHARS
 
 Triple = tuple[URIRef, URIRef, Node]
 Binding = Mapping[str, Node]
@@ -123,7 +123,6 @@ def reject_bnodes(triples: Iterable[Triple]) -> Iterator[Triple]:
         yield t
 
 
-_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 
 
@@ -135,7 +134,7 @@ def nt_term(term: Node) -> str:
     '"a \\\\"b\\\\"\\\\nc"'
     """
     if isinstance(term, URIRef):
-        if _BAD_IRI.search(term):
+        if INVALID_IRI_CHARS.search(term):
             raise StoreError(f"invalid IRI {str(term)!r}")
         return f"<{term}>"
     if isinstance(term, Literal):
