@@ -201,3 +201,80 @@ def test_eval_ddx_rejects_a_single_fold(tmp_path) -> None:  # type: ignore[no-un
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2, result.output
     assert "at least 2 folds" in result.output
+
+
+def _assoc(dx: str, finding: str, freq: float = 0.7, sites: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+    from radgraph.knowledge import Association
+
+    return Association(dx, finding, freq, "curated", sites=sites)  # type: ignore[arg-type]
+
+
+def test_a_finding_elsewhere_than_the_diagnosis_occurs_supports_it_less(ontology) -> None:  # type: ignore[no-untyped-def]
+    # both diagnoses know a heterogeneous mass; one occurs in the brain, the other in the larynx
+    kn = Knowledge(
+        (
+            _assoc("rg:Glioblastoma", "rg:HeterogeneousMass", 0.7),
+            _assoc("rg:Glioblastoma", "rg:MassEffect", 0.7, ("rg:FrontalLobe",)),
+            _assoc("rg:LaryngealPapillomatosis", "rg:HeterogeneousMass", 0.3),
+            _assoc("rg:LaryngealPapillomatosis", "rg:Stridor", 0.7, ("rg:Larynx",)),
+        )
+    )
+    q = [FindingQuery("rg:HeterogeneousMass", sites=("rg:Subglottis",))]
+    ranked = rank(q, kn, ontology=ontology)
+    assert ranked[0].concept == "rg:LaryngealPapillomatosis"
+    glio = next(r for r in ranked if r.concept == "rg:Glioblastoma")
+    assert any("elsewhere" in c.via for c in glio.supporting + glio.against)
+    # without a site the larger frequency wins
+    assert rank([FindingQuery("rg:HeterogeneousMass")], kn, ontology=ontology)[0].concept == "rg:Glioblastoma"
+
+
+def test_regions_are_places_not_kinds_of_structure(ontology) -> None:  # type: ignore[no-untyped-def]
+    from radgraph.ddx import _region
+
+    cache: dict = {}  # type: ignore[type-arg]
+    larynx = _region({"rg:Subglottis"}, ontology, cache)
+    liver = _region({"rg:Liver"}, ontology, cache)
+    assert "rg:Larynx" in larynx and "rg:Liver" in liver
+    assert not larynx & liver  # both are organs, but not in the same place
+    assert "rg:Cerebrum" in _region({"rg:FrontalLobe"}, ontology, cache)
+
+
+def test_a_diagnosis_that_is_a_finding_is_supported_by_seeing_it(ontology) -> None:  # type: ignore[no-untyped-def]
+    kn = Knowledge(
+        (
+            _assoc("rg:Pneumothorax", "rg:ChestPain", 0.7),
+            _assoc("rg:Pneumonia", "rg:ChestPain", 0.7),
+            _assoc("rg:Pneumonia", "rg:Consolidation", 0.7),
+        )
+    )
+    ranked = rank([FindingQuery("rg:Pneumothorax"), FindingQuery("rg:ChestPain")], kn, ontology=ontology)
+    assert ranked[0].concept == "rg:Pneumothorax"
+    assert any(e.kind == "definition" for c in ranked[0].supporting for e in c.evidence)
+    # a broad finding (a mass) is not made a diagnosis of itself
+    broad = Knowledge((_assoc("rg:Mass", "rg:Pain", 0.7), _assoc("rg:Lipoma", "rg:FatContainingLesion", 0.7)))
+    assert all(c.finding != "rg:Mass" for r in rank([FindingQuery("rg:Mass")], broad, ontology=ontology)
+               for c in r.supporting)  # fmt: skip
+
+
+def test_an_absent_finding_that_is_also_present_is_ignored(ontology) -> None:  # type: ignore[no-untyped-def]
+    kn = Knowledge((_assoc("rg:Lipoma", "rg:Mass", 0.9), _assoc("rg:Pneumonia", "rg:Cough", 0.9)))
+    present = rank([FindingQuery("rg:SoftTissueMass")], kn, ontology=ontology)
+    both = rank([FindingQuery("rg:SoftTissueMass"), FindingQuery("rg:Mass", Assertion.ABSENT)], kn, ontology=ontology)
+    assert [(r.concept, r.score) for r in both] == [(r.concept, r.score) for r in present]
+
+
+def test_curated_sites_are_read(ontology) -> None:  # type: ignore[no-untyped-def]
+    sited = [a for a in load_curated().associations if a.sites]
+    assert len(sited) > 500
+    assert all(s in ontology and ontology.is_a(s, "rg:AnatomicalSite") for a in sited for s in a.sites)
+
+
+def test_histories_and_broad_categories_are_not_offered_as_diagnoses(ontology) -> None:  # type: ignore[no-untyped-def]
+    kn = Knowledge(
+        (
+            _assoc("rg:SmokingHistory", "rg:PulmonaryNodule", 0.9),  # an exposure, not a diagnosis
+            _assoc("rg:Neoplasm", "rg:PulmonaryNodule", 0.9),  # hundreds of subclasses
+            _assoc("rg:LungCancer", "rg:PulmonaryNodule", 0.5),
+        )
+    )
+    assert [r.concept for r in rank([FindingQuery("rg:PulmonaryNodule")], kn, ontology=ontology)] == ["rg:LungCancer"]

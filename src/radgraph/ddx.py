@@ -16,8 +16,14 @@ The ranker works like a naive Bayes sum of log likelihood ratios. For each candi
   collapse and an endplate fracture, both vertebral fractures) count once per candidate, with the
   strongest contribution; when the findings have sites (stated, or implied by the concept, as
   the liver for a hepatic mass), a diagnosis whose known findings lie in the same organ or region
-  gains ``ln 2``; a disease the patient is
-  known to have adds ``ln 4`` to itself; the curated age range and sex predilection shift it too.
+  gains ``ln 2``, and a finding that lies outside every region where the diagnosis is known to
+  occur keeps only ``SITE_MISMATCH`` of its support (a mass in the larynx says little for a
+  glioblastoma). Regions are places (the larynx, the cerebrum), not kinds of structure (organ,
+  bone), and not so large that they say nothing (the musculoskeletal system, the head and neck);
+  a disease the patient is known to have adds ``ln 10`` to itself; the curated age range and sex
+  predilection shift it too;
+* a diagnosis that is itself an imaging finding (a pneumothorax, a stress fracture) is known to
+  present with that finding (``DEFINING_P``), unless the finding is too broad to be a diagnosis.
 
 A diagnosis the input text itself names for the patient ("consistent with an acute infarct", see
 :func:`suspected_from_extraction`) adds ``ln 50`` when named in the findings, ``ln 8`` in the
@@ -71,13 +77,25 @@ from radgraph.vocab import Curie
 
 FLOOR = 0.05
 CONDITION_LR = 20.0
-KNOWN_DISEASE_LR = 4.0
+KNOWN_DISEASE_LR = 10.0
 SITE_MATCH_LR = 2.0
-SITE_MAX_DESCENDANTS = 120
+#: Regions larger than this many sites (the musculoskeletal system, the head and neck) say too little.
+REGION_MAX_PARTS = 80
+#: Support kept by a finding whose site lies outside every region where the diagnosis is known to occur.
+SITE_MISMATCH = 0.3
 #: Classes too broad to make two findings "the same phenomenon".
 _BROAD = frozenset({"rg:Concept", "rg:Finding", "rg:ImagingFinding", "rg:ClinicalFinding", "rg:Lesion", "rg:Mass",
                     "rg:SignalFinding", "rg:Pain"})  # fmt: skip
 CURATED_WEIGHT = 4.0
+#: Frequency of its own finding for a diagnosis that is an imaging finding (see ``_with_defining_findings``).
+DEFINING_P = 0.9
+DEFINING_MAX_DESCENDANTS = 10
+#: Ignore an absent finding when the same finding, or a kind of it, is also present.
+DROP_CONTRADICTED_ABSENT = True
+#: Offer only diagnoses and imaging findings, never a history or exposure (smoking, prior surgery).
+CANDIDATES_DIAGNOSES_ONLY = True
+#: Broad categories (neoplasm, infection) with more subclasses than this are not offered as diagnoses.
+CANDIDATE_MAX_DESCENDANTS = 100
 GENERIC_WEIGHT = 0.5
 PRIOR_WEIGHT = 2.0
 PRIOR = 0.1
@@ -135,6 +153,7 @@ class _Known:
     p: float
     laterality: Laterality | None
     evidence: tuple[Evidence, ...]
+    sites: tuple[Curie, ...] = ()
 
 
 def _profiles(knowledge: Knowledge) -> dict[Curie, dict[Curie, _Known]]:
@@ -154,6 +173,7 @@ def _profiles(knowledge: Knowledge) -> dict[Curie, dict[Curie, _Known]]:
         total = PRIOR_WEIGHT * PRIOR
         lat: Laterality | None = None
         evidence: list[Evidence] = []
+        sites: set[Curie] = set()
         case_n = 0
         for a in assocs:
             if a.layer == "case":
@@ -169,11 +189,45 @@ def _profiles(knowledge: Knowledge) -> dict[Curie, dict[Curie, _Known]]:
                 total += GENERIC_WEIGHT * a.frequency
             lat = lat or a.laterality
             evidence.extend(a.evidence)
+            sites.update(a.sites)
         if case_n == 0 and knowledge.case_counts.get(dx, 0):
             # the diagnosis has cases, none of which shows this finding
             weight += knowledge.case_counts[dx]
-        out[dx][finding] = _Known(finding, total / weight, lat, tuple(evidence))
+        out[dx][finding] = _Known(finding, total / weight, lat, tuple(evidence), tuple(sorted(sites)))
     return out
+
+
+def _is_candidate(d: Curie, onto: Ontology) -> bool:
+    """Can *d* be a diagnosis of a case? Not a history or exposure, nor a broad category of disease."""
+    if d not in onto:
+        return True
+    if not (onto.is_a(d, "rg:Diagnosis") or onto.is_a(d, "rg:ImagingFinding")):
+        return not CANDIDATES_DIAGNOSES_ONLY
+    return len(onto.descendants(d)) <= CANDIDATE_MAX_DESCENDANTS
+
+
+def _with_defining_findings(
+    profiles: dict[Curie, dict[Curie, _Known]], onto: Ontology
+) -> dict[Curie, dict[Curie, _Known]]:
+    """Give each diagnosis that is itself an imaging finding (pneumothorax, a stress fracture) that finding.
+
+    The diagnosis is made when its finding is seen, so the finding is present in (nearly) every case
+    of it. Broad findings (a mass, a fracture: more than ``DEFINING_MAX_DESCENDANTS`` subclasses) are
+    left alone: naming one is not a diagnosis.
+    """
+    if DEFINING_P <= 0:
+        return profiles
+    for dx, prof in profiles.items():
+        if dx not in onto or not onto.is_a(dx, "rg:ImagingFinding") or dx in _BROAD:
+            continue
+        if len(onto.descendants(dx)) > DEFINING_MAX_DESCENDANTS:
+            continue
+        old = prof.get(dx)
+        if old is None or old.p < DEFINING_P:
+            ev = (Evidence("definition", f"{onto.label(dx)} is diagnosed by seeing it"),)
+            prof[dx] = _Known(dx, DEFINING_P, old.laterality if old else None, (old.evidence if old else ()) + ev,
+                              old.sites if old else ())  # fmt: skip
+    return profiles
 
 
 def _match(query: FindingQuery, known: _Known, onto: Ontology) -> tuple[float, str]:
@@ -252,13 +306,15 @@ def rank(
     onto = ontology or load_ontology()
     memo = _memo("knowledge", knowledge, onto)
     if "profiles" not in memo:
-        memo["profiles"] = _profiles(knowledge)
+        memo["profiles"] = _with_defining_findings(_profiles(knowledge), onto)
     profiles: dict[Curie, dict[Curie, _Known]] = memo["profiles"]
     links: dict[Curie, list[tuple[Curie, str]]] = defaultdict(list)
     for link in knowledge.conditions:
         links[link.diagnosis].append((link.condition, link.source))
     known_conditions = [Curie(h) for h in history]
-    candidates = sorted(set(profiles) | set(links))
+    if "candidates" not in memo:
+        memo["candidates"] = sorted(d for d in set(profiles) | set(links) if _is_candidate(d, onto))
+    candidates: list[Curie] = memo["candidates"]
     if not candidates:
         return []
     queries = _specific(list(dict.fromkeys(findings)), onto)
@@ -274,18 +330,26 @@ def rank(
         memo["by_finding"] = dict(by_finding)
     best_of = [_best_by_diagnosis(q, memo["by_finding"], onto) for q in queries]
     table: dict[Curie, list[tuple[float, _Known | None, str]]] = {}
+    site_cache: dict[Curie, frozenset[Curie]] = _memo("regions", onto)
+    dx_sites: dict[Curie, frozenset[Curie]] = memo.setdefault("dx_sites", {})
+    query_regions = [
+        _region(_sites_of(q.concept, q.sites, onto), onto, site_cache) if q.assertion is not Assertion.ABSENT
+        else frozenset()
+        for q in queries
+    ]  # fmt: skip
     for d in candidates:
         row: list[tuple[float, _Known | None, str]] = []
+        region = _dx_region(d, profiles.get(d, {}), onto, site_cache, dx_sites) if SITE_MISMATCH < 1 else frozenset()
         for i, q in enumerate(queries):
             p, known, via = best_of[i].get(d, (0.0, None, ""))
+            if known is not None and region and query_regions[i] and not (region & query_regions[i]):
+                # a mass in the larynx says little for a diagnosis of the brain
+                p, via = p * SITE_MISMATCH, via + " (but elsewhere than this diagnosis occurs)"
             if explained[i] > 0 and q.assertion is not Assertion.ABSENT:
                 p = 1.0 - (1.0 - p) * (1.0 - explained[i])
             row.append((p, known, via))
         table[d] = row
     groups = _groups(queries, onto)
-    site_cache: dict[Curie, frozenset[Curie]] = _memo("regions", onto)
-    dx_sites: dict[Curie, frozenset[Curie]] = memo.setdefault("dx_sites", {})
-    query_regions = [_region(_sites_of(q.concept, q.sites, onto), onto, site_cache) for q in queries]
     n = len(candidates)
     background = [sum(max(table[d][i][0], FLOOR) for d in candidates) / n for i in range(len(queries))]
     if FAMILY_WEIGHT > 0:
@@ -539,11 +603,59 @@ def _region(sites: set[Curie], onto: Ontology, cache: dict[Curie, frozenset[Curi
     out: set[Curie] = set()
     for s in sites:
         if s not in cache:
-            cache[s] = frozenset(
-                x for x in ({s} | onto.part_of_closure(s)) if len(onto.descendants(x)) <= SITE_MAX_DESCENDANTS
-            )
+            parts = _part_counts(onto)
+            cache[s] = frozenset(x for x in _wholes(s, onto) if parts.get(x, 0) <= REGION_MAX_PARTS)
         out |= cache[s]
     return frozenset(out)
+
+
+def _part_counts(onto: Ontology) -> dict[Curie, int]:
+    """How many sites lie in each site (see :func:`_wholes`): the size of a region."""
+    memo = _memo("part_counts", onto)
+    if not memo:
+        counts: dict[Curie, int] = defaultdict(int)
+        for c in onto.concepts:
+            if onto.is_a(c, "rg:AnatomicalSite"):
+                for w in _wholes(c, onto):
+                    counts[w] += 1
+        memo.update(counts)
+        memo["rg:AnatomicalSite"] = len(onto.concepts)
+    return memo
+
+
+def _wholes(site: Curie, onto: Ontology) -> set[Curie]:
+    """A site and the places it lies in: its part-of wholes, and superclasses that are themselves located.
+
+    Superclasses that only name a kind of structure (organ, bone, lymph node: no part-of of their
+    own) are left out, so that the larynx and the liver do not share a region by both being organs.
+    """
+    seen: set[Curie] = set()
+    stack = [site]
+    while stack:
+        c = stack.pop()
+        if c in seen or c not in onto:
+            continue
+        seen.add(c)
+        concept = onto.concepts[c]
+        stack.extend(concept.part_of)
+        stack.extend(p for p in concept.parents if p in onto and onto.concepts[p].part_of)
+    return seen
+
+
+def _dx_region(
+    d: Curie,
+    profile: Mapping[Curie, _Known],
+    onto: Ontology,
+    cache: dict[Curie, frozenset[Curie]],
+    dx_sites: dict[Curie, frozenset[Curie]],
+) -> frozenset[Curie]:
+    """Where a diagnosis occurs: the sites its own concept and its known findings imply or state."""
+    if d not in dx_sites:
+        sites: set[Curie] = _sites_of(d, (), onto) if d in onto else set()
+        for known in profile.values():
+            sites |= _sites_of(known.finding, known.sites, onto)
+        dx_sites[d] = _region(sites, onto, cache)
+    return dx_sites[d]
 
 
 def _site_fit(
@@ -558,12 +670,7 @@ def _site_fit(
     given = [r for r in query_regions if r]
     if not given:
         return None
-    if d not in dx_sites:
-        sites: set[Curie] = set()
-        for f in profile:
-            sites |= _sites_of(f, (), onto)
-        dx_sites[d] = _region(sites, onto, cache)
-    mine = dx_sites[d]
+    mine = _dx_region(d, profile, onto, cache, dx_sites)
     if not mine:
         return None
     if not any(r & mine for r in given):
@@ -604,13 +711,23 @@ def _groups(queries: Sequence[FindingQuery], onto: Ontology) -> list[int]:
 
 
 def _specific(queries: list[FindingQuery], onto: Ontology) -> list[FindingQuery]:
-    """Drop a query finding when a more specific one with the same assertion is also given."""
+    """Drop a query finding when a more specific one with the same assertion is also given.
+
+    An absent finding is dropped, too, when the same finding or a kind of it is present ("a mass in
+    the larynx; no mass in the pharynx"): for the ranker the finding is there.
+    """
+    present = [o.concept for o in queries if o.assertion is Assertion.PRESENT]
     return [
         q
         for q in queries
         if not any(
             o is not q and o.assertion is q.assertion and o.concept != q.concept and onto.is_a(o.concept, q.concept)
             for o in queries
+        )
+        and not (
+            DROP_CONTRADICTED_ABSENT
+            and q.assertion is Assertion.ABSENT
+            and any(c == q.concept or onto.is_a(c, q.concept) for c in present)
         )
     ]
 

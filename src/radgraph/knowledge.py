@@ -42,6 +42,7 @@ class Association:
     layer: str  # "curated" | "case" | "generic"
     laterality: Laterality | None = None
     evidence: tuple[Evidence, ...] = ()
+    sites: tuple[Curie, ...] = ()  # where the finding is, when the statement says (``rg:locatedIn``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +131,7 @@ def curated_from_graph(g: Graph) -> Knowledge:
                 layer="curated",
                 laterality=_LATERALITY.get(compress(str(lat))) if isinstance(lat, URIRef) else None,
                 evidence=(Evidence("curated", source, text=compress(str(s))),),
+                sites=tuple(sorted(compress(str(o)) for o in g.objects(s, RG.locatedIn) if isinstance(o, URIRef))),
             )
         )
     conds = [
