@@ -134,3 +134,35 @@ def test_normal_fat_of_a_region_is_no_fat_containing_lesion(nlp) -> None:  # typ
 def test_signal_range_describes_the_lesion(nlp) -> None:  # type: ignore[no-untyped-def]
     found = _concepts(nlp, "The masses are of intermediate-to-high signal on T2WI.")
     assert "rg:T2Hyperintensity" not in found and "rg:SignalFinding" not in found
+
+
+@pytest.mark.parametrize(
+    "text,concept",
+    [
+        ("There is a tear of the Achilles tendon.", "rg:AchillesTendonRupture"),
+        ("The ACL is torn.", "rg:AnteriorCruciateLigamentTear"),
+        ("Full thickness tear of the patellar tendon.", "rg:TendonTear"),
+        ("Calcified granuloma in the right upper lobe.", "rg:Granuloma"),
+        ("Fracture of the left femoral neck.", "rg:FemoralNeckFracture"),
+    ],
+)
+def test_a_tear_or_fracture_takes_its_site(nlp, text: str, concept: str) -> None:  # type: ignore[no-untyped-def]
+    assert concept in _concepts(nlp, text)
+
+
+@pytest.mark.parametrize(
+    "diagnosis,concept",
+    [
+        ("Tear of the Achilles tendon- almost complete", "rg:AchillesTendonRupture"),
+        ("Fracture of the left femoral neck", "rg:FemoralNeckFracture"),
+        ("Congenital Lobar Emphysema- radiographic findings", "rg:CongenitalLobarOverinflation"),
+    ],
+)
+def test_a_final_diagnosis_named_by_a_finding_takes_its_site(nlp, diagnosis: str, concept: str) -> None:  # type: ignore[no-untyped-def]
+    ex = extract(nlp, Report("t", "History\n\nPain.\n\nDiagnosis\n\n" + diagnosis + "\n"))
+    assert [d.concept for d in ex.final_diagnoses()] == [concept]
+
+
+def test_a_hanging_dash_is_its_own_token(nlp) -> None:  # type: ignore[no-untyped-def]
+    words = [t.text for t in nlp.make_doc("Lobar Emphysema- findings at T11- T12; L4-L5")]
+    assert words == ["Lobar", "Emphysema", "-", "findings", "at", "T11", "-", "T12", ";", "L4", "-", "L5"]

@@ -521,12 +521,18 @@ def assemble(
         section = ms[0].section
         # diagnoses -------------------------------------------------------------------------
         conditions = [m for m in ms if m.kind is ConceptKind.CONDITION]
+        refined: dict[int, Curie] = {}
         if section in (SectionCategory.FINAL_DIAGNOSIS, SectionCategory.DIFFERENTIAL) and not conditions:
             conditions = [m for m in ms if m.kind is ConceptKind.FINDING][:1]
+            # a finding named as the diagnosis takes its qualifiers ("tear of the Achilles tendon")
+            for d in _sentence_findings(ms, text, onto, [], []):
+                if conditions and d.mention is conditions[0]:
+                    refined[id(d.mention)] = _finalize(d, onto, text).concept
         sentence_dx: list[Curie] = []
         if section not in SKIP_DIAGNOSES:
             for m in conditions:
-                sentence_dx.append(m.concept)
+                concept = refined.get(id(m), m.concept)
+                sentence_dx.append(concept)
                 if m.subject is Subject.GENERIC:
                     continue
                 role = _role(m, section)
@@ -536,7 +542,7 @@ def assemble(
                     final_seen = True
                 diagnoses.append(
                     DiagnosisMention(
-                        m.concept, onto.label(m.concept), role, m.assertion, section, text[m.start : m.end], m.start, m.end
+                        concept, onto.label(concept), role, m.assertion, section, text[m.start : m.end], m.start, m.end
                     )
                 )
         if sentence_dx:

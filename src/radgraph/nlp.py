@@ -16,7 +16,7 @@ import spacy
 from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.util import compile_infix_regex, compile_prefix_regex
+from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
 from radgraph import context as _context  # noqa: F401  (registers the factory)
 from radgraph import mentions as _mentions  # noqa: F401
@@ -64,12 +64,17 @@ _INFIXES = (
 #: Extra prefixes: a list item's dash before a word ("-ataxia", "-facial pain").
 _PREFIXES = (r"-(?=[A-Za-z])",)
 
+#: Extra suffixes: a dash hanging after a word or level ("Lobar Emphysema- radiographic findings", "T11- T12").
+_SUFFIXES = (r"(?<=[A-Za-z0-9])[-\u2013\u2014]",)
+
 
 def _tune_tokenizer(nlp: Language) -> None:
     infixes = list(nlp.Defaults.infixes or []) + list(_INFIXES)
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     prefixes = list(nlp.Defaults.prefixes or []) + list(_PREFIXES)
     nlp.tokenizer.prefix_search = compile_prefix_regex(prefixes).search
+    suffixes = list(nlp.Defaults.suffixes or []) + list(_SUFFIXES)
+    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
 
 
 def build_nlp(ontology: Ontology | None = None, config: PipelineConfig = PipelineConfig()) -> Language:
