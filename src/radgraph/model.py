@@ -263,7 +263,7 @@ class FindingQuery:
 class Evidence:
     """Where a piece of knowledge comes from: a curated reference or a case span."""
 
-    kind: str  # "curated" | "case" | "generic"
+    kind: str  # "curated" | "case" | "generic" | "definition" (a diagnosis that is the finding itself)
     source: str
     text: str = ""
     case_id: str = ""
