@@ -166,3 +166,13 @@ def test_a_final_diagnosis_named_by_a_finding_takes_its_site(nlp, diagnosis: str
 def test_a_hanging_dash_is_its_own_token(nlp) -> None:  # type: ignore[no-untyped-def]
     words = [t.text for t in nlp.make_doc("Lobar Emphysema- findings at T11- T12; L4-L5")]
     assert words == ["Lobar", "Emphysema", "-", "findings", "at", "T11", "-", "T12", ";", "L4", "-", "L5"]
+
+
+def test_a_descriptor_said_of_a_finding_names_the_finding(nlp) -> None:  # type: ignore[no-untyped-def]
+    assert _concepts(nlp, "The mass is necrotic.")["rg:NecroticMass"] is Assertion.PRESENT
+    assert _concepts(nlp, "The mass is not necrotic.")["rg:NecroticMass"] is Assertion.ABSENT
+    found = {f.concept: f for f in _findings(nlp, "The right renal mass is heterogeneous and cystic.")}
+    assert {"rg:HeterogeneousMass", "rg:CysticMass"} <= set(found)
+    assert [s.concept for s in found["rg:CysticMass"].sites] == ["rg:Kidney"]
+    # a descriptor that forms no finding with the head word adds nothing
+    assert set(_concepts(nlp, "The lesion is focal.")) == {"rg:Lesion"}

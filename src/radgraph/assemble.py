@@ -149,8 +149,10 @@ def _uniq(items: Sequence[Curie]) -> list[Curie]:
 
 
 def _most_specific(onto: Ontology, items: Sequence[Curie]) -> list[Curie]:
-    """Drop items that another item is a kind or a part of (``vertebra`` when ``thoracic vertebra`` or
-    ``vertebral body`` is there)."""
+    """Drop items that another item is a kind or a part of.
+
+    ``vertebra`` goes when ``thoracic vertebra`` or ``vertebral body`` is there.
+    """
     items = _uniq(items)
     return [
         c for c in items if not any(o != c and (onto.is_a(o, c) or c in onto.part_of_closure(o)) for o in items)
@@ -419,7 +421,44 @@ def _sentence_findings(
         if not sh.sequences and not sh.modalities:
             sh.sequences.extend(carried)
     heads.extend(coordinated)  # after attachment: the coordinated site is their only one
+    heads.extend(_predicates(plain, ms, text, onto))
     return [h for h in heads if not _idle_participle(h, heads, text)]
+
+
+#: "<finding> is / are [adverbs] [other adjectives,] <descriptor>": a descriptor said of a finding.
+_COPULA = re.compile(
+    r"^\s+(?:is|are|was|were|appears?|appeared|remains?|remained|seems?|becomes?)\s+"
+    r"(?:(?:[a-z]+ly|more|less|often|also|not|mostly|predominantly|both)\s+)*"
+    r"(?:[\w-]+(?:\s*,\s*|\s+(?:and|or)\s+|\s+))*$",
+    re.I,
+)
+
+
+def _predicates(heads: Sequence[_Draft], ms: Sequence[Mention], text: str, onto: Ontology) -> list[_Draft]:
+    """Findings a descriptor names when it is said of a finding ("the mass is necrotic" → a necrotic mass).
+
+    The descriptor and the finding's head word must form a term of the lexicon ("necrotic mass"),
+    more specific than the finding; the new finding keeps the descriptor's span and context.
+    """
+    out: list[_Draft] = []
+    for m in ms:
+        if m.kind is not ConceptKind.DESCRIPTOR:
+            continue
+        head = next((h for h in reversed(heads) if h.mention.end <= m.start
+                     and _COPULA.match(text[h.mention.end : m.start])), None)  # fmt: skip
+        if head is None or len(_WORD.findall(text[head.mention.end : m.start])) > _ATTACH_WINDOW:
+            continue
+        word = head.mention.text.split()[-1] if head.mention.text else ""
+        lesion = onto.is_a(head.concept, "rg:Lesion")
+        nouns = (word.lower(), onto.label(head.concept).split()[-1]) + (("mass", "lesion") if lesion else ())
+        for noun in dict.fromkeys(nouns):
+            c = onto.lookup(f"{m.text.lower()} {noun}", strict=False)
+            if not c or c == head.concept or onto.kind(c) is not ConceptKind.FINDING or onto.is_a(head.concept, c):
+                continue
+            if onto.is_a(c, head.concept) or (lesion and onto.is_a(c, "rg:Lesion")):
+                out.append(_Draft(m, c, rule="predicate", sites=list(head.sites), laterality=list(head.laterality)))
+                break
+    return out
 
 
 _JOINER = re.compile(r"^[\s,]*(?:(?:and|or)\s+)?(?:[A-Za-z-]+(?:ed|ly)\s*)?$")
