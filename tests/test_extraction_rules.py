@@ -176,3 +176,15 @@ def test_a_descriptor_said_of_a_finding_names_the_finding(nlp) -> None:  # type:
     assert [s.concept for s in found["rg:CysticMass"].sites] == ["rg:Kidney"]
     # a descriptor that forms no finding with the head word adds nothing
     assert set(_concepts(nlp, "The lesion is focal.")) == {"rg:Lesion"}
+
+
+def test_citations_of_the_literature_are_not_read(nlp) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        "Discussion\n\nThe patient had headaches. Earlier work agrees. References: Smith JA. Headache and "
+        "hydrocephalus in adults. Am J Neuroradiol. 2001 Feb15;63(4):685-92. Lee B. Lung masses. Radiology "
+        "2005;235:444-53.\n\nFindings\n\nA lung mass in the right upper lobe.\n"
+    )
+    ex = extract(nlp, Report("t", text))
+    spans = [text[f.start : f.end] for f in ex.findings]
+    assert "headaches" in spans and "lung mass" in spans  # the case's own sentences are read
+    assert "Headache" not in spans and "hydrocephalus" not in spans and "Lung masses" not in spans

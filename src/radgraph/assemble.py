@@ -539,10 +539,43 @@ def _role(m: Mention, section: SectionCategory) -> Role:
     return Role.MENTIONED
 
 
+#: A journal citation's year, volume, issue and pages ("2001 Feb;63(4):685-92").
+_CITATION = re.compile(
+    r"\b(?:19|20)\d{2}(?:\s+[A-Z][a-z]{2,8}(?:\s*\d{1,2})?)?\s*;\s*\d+\s*(?:\([^)]{1,12}\))?\s*:\s*[A-Za-z]?\d+"
+)
+_CITATION_REACH = 300
+_CITATION_SENTENCES = 3
+_SENTENCE_END = re.compile(r"[.?!]\s+")
+
+
+def reference_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of *text* that cite the literature ("Smith J. Title. Radiology 2005;235(2):444-53").
+
+    A citation reaches back over its authors, title and journal: three sentence ends, and never
+    past the line start, the previous citation or ``_CITATION_REACH`` characters.
+    """
+    spans: list[tuple[int, int]] = []
+    last = 0
+    for m in _CITATION.finditer(text):
+        start = max(text.rfind("\n", 0, m.start()) + 1, last, m.start() - _CITATION_REACH)
+        stops = [s.end() for s in _SENTENCE_END.finditer(text, start, m.start())]
+        if len(stops) >= _CITATION_SENTENCES:
+            start = stops[-_CITATION_SENTENCES]  # authors, title, journal
+        spans.append((start, m.end()))
+        last = m.end()
+    return spans
+
+
 def assemble(
     mentions: Sequence[Mention], text: str, sections: Sequence[Section], onto: Ontology
 ) -> tuple[list[Finding], list[DiagnosisMention], list[GenericStatement]]:
-    """Turn a report's mentions into findings, diagnoses and generic statements."""
+    """Turn a report's mentions into findings, diagnoses and generic statements.
+
+    Mentions in a citation of the literature (see :func:`reference_spans`) are not read.
+    """
+    cited = reference_spans(text)
+    if cited:
+        mentions = [m for m in mentions if not any(a <= m.start < b for a, b in cited)]
     by_sentence: dict[int, list[Mention]] = {}
     for m in sorted(mentions, key=lambda m: (m.start, m.end)):
         by_sentence.setdefault(m.sentence, []).append(m)
