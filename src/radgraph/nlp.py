@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import spacy
 from spacy.attrs import SENT_START
 from spacy.language import Language
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
@@ -69,12 +70,15 @@ _SUFFIXES = (r"(?<=[A-Za-z0-9])[-\u2013\u2014]",)
 
 
 def _tune_tokenizer(nlp: Language) -> None:
+    tokenizer = nlp.tokenizer
+    if not isinstance(tokenizer, Tokenizer):
+        raise TypeError(f"expected spaCy's rule-based tokenizer, got {type(tokenizer).__name__}")
     infixes = list(nlp.Defaults.infixes or []) + list(_INFIXES)
-    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     prefixes = list(nlp.Defaults.prefixes or []) + list(_PREFIXES)
-    nlp.tokenizer.prefix_search = compile_prefix_regex(prefixes).search
+    tokenizer.prefix_search = compile_prefix_regex(prefixes).search
     suffixes = list(nlp.Defaults.suffixes or []) + list(_SUFFIXES)
-    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    tokenizer.suffix_search = compile_suffix_regex(suffixes).search
 
 
 def build_nlp(ontology: Ontology | None = None, config: PipelineConfig = PipelineConfig()) -> Language:
