@@ -278,3 +278,17 @@ def test_histories_and_broad_categories_are_not_offered_as_diagnoses(ontology) -
         )
     )
     assert [r.concept for r in rank([FindingQuery("rg:PulmonaryNodule")], kn, ontology=ontology)] == ["rg:LungCancer"]
+
+
+def test_a_finding_is_offered_as_a_diagnosis_only_when_curated_as_one(ontology) -> None:  # type: ignore[no-untyped-def]
+    from radgraph.knowledge import Association
+
+    kn = Knowledge(
+        (
+            Association("rg:BoneMass", "rg:MassEffect", 0.8, "case"),  # a case filed under a bare finding
+            Association("rg:Pneumothorax", "rg:MassEffect", 0.3, "curated"),  # a finding curated as a diagnosis
+            Association("rg:Chondrosarcoma", "rg:MassEffect", 0.3, "curated"),
+        )
+    )
+    ranked = {r.concept for r in rank([FindingQuery("rg:MassEffect")], kn, ontology=ontology)}
+    assert ranked == {"rg:Pneumothorax", "rg:Chondrosarcoma"}

@@ -94,6 +94,8 @@ DEFINING_MAX_DESCENDANTS = 10
 DROP_CONTRADICTED_ABSENT = True
 #: Offer only diagnoses and imaging findings, never a history or exposure (smoking, prior surgery).
 CANDIDATES_DIAGNOSES_ONLY = True
+#: Offer an imaging finding as a diagnosis only when curated knowledge profiles it as one.
+FINDINGS_CURATED_ONLY = True
 #: Broad categories (neoplasm, infection) with more subclasses than this are not offered as diagnoses.
 CANDIDATE_MAX_DESCENDANTS = 100
 GENERIC_WEIGHT = 0.5
@@ -197,10 +199,16 @@ def _profiles(knowledge: Knowledge) -> dict[Curie, dict[Curie, _Known]]:
     return out
 
 
-def _is_candidate(d: Curie, onto: Ontology) -> bool:
-    """Can *d* be a diagnosis of a case? Not a history or exposure, nor a broad category of disease."""
+def _is_candidate(d: Curie, onto: Ontology, curated: set[Curie] | frozenset[Curie] = frozenset()) -> bool:
+    """Can *d* be a diagnosis of a case? Not a history or exposure, nor a broad category of disease.
+
+    An imaging finding is offered only when the curated knowledge profiles it as a diagnosis (a
+    pneumothorax), not because some case was filed under it (a bone mass).
+    """
     if d not in onto:
         return True
+    if FINDINGS_CURATED_ONLY and onto.is_a(d, "rg:ImagingFinding") and not onto.is_a(d, "rg:Diagnosis"):
+        return d in curated
     if not (onto.is_a(d, "rg:Diagnosis") or onto.is_a(d, "rg:ImagingFinding")):
         return not CANDIDATES_DIAGNOSES_ONLY
     return len(onto.descendants(d)) <= CANDIDATE_MAX_DESCENDANTS
@@ -313,7 +321,8 @@ def rank(
         links[link.diagnosis].append((link.condition, link.source))
     known_conditions = [Curie(h) for h in history]
     if "candidates" not in memo:
-        memo["candidates"] = sorted(d for d in set(profiles) | set(links) if _is_candidate(d, onto))
+        curated = {a.diagnosis for a in knowledge.associations if a.layer == "curated"}
+        memo["candidates"] = sorted(d for d in set(profiles) | set(links) if _is_candidate(d, onto, curated))
     candidates: list[Curie] = memo["candidates"]
     if not candidates:
         return []
