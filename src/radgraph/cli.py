@@ -32,6 +32,7 @@ from radgraph.errors import (
 
 if TYPE_CHECKING:
     from radgraph.build import BuildSummary
+    from radgraph.ddx_eval import DdxScores
 
 F = TypeVar("F", bound=Callable[..., Any])
 #: A build with at least this many files extracts on every core by default (worker start-up
@@ -345,11 +346,9 @@ def eval_ddx(
             scores = evaluate(
                 cases, lambda cid: curated.merged(store_knowledge(store, exclude_cases=[cid])), nlp, onto
             )
-        for line in scores.lines(f"bundled teaching set, leave-one-case-out ({time.perf_counter() - t0:.0f} s)"):
-            click.echo(line)
-        if show_cases:
-            for cid, gold, r in scores.per_case:
-                click.echo(f"    {r if r else '-':>4}  {cid}  {gold}")
+        _echo_ddx_scores(
+            scores, f"bundled teaching set, leave-one-case-out ({time.perf_counter() - t0:.0f} s)", show_cases
+        )
     if not skip_medpix:
         train, dev = medpix_dir / "data_train.jsonl", medpix_dir / "data_dev.jsonl"
         if not (train.exists() and dev.exists()):
@@ -363,11 +362,7 @@ def eval_ddx(
                 cases = [run_extract(nlp, i.report) for i in iter_reports([dev]) if i.report]
                 scores = evaluate(cases, lambda cid: knowledge, nlp, onto)
                 title = f"MedPix dev, knowledge = curated + MedPix train ({time.perf_counter() - t0:.0f} s)"
-                for line in scores.lines(title):
-                    click.echo(line)
-                if show_cases:
-                    for cid, gold, r in scores.per_case:
-                        click.echo(f"    {r if r else '-':>4}  {cid}  {gold}")
+                _echo_ddx_scores(scores, title, show_cases)
             if train_folds:
                 t0 = time.perf_counter()
                 train_cases = [run_extract(nlp, i.report) for i in iter_reports([train]) if i.report]
@@ -377,11 +372,16 @@ def eval_ddx(
                 )
                 title = (f"MedPix train, {train_folds}-fold cross-validation, knowledge = curated + the other folds "
                          f"({time.perf_counter() - t0:.0f} s)")  # fmt: skip
-                for line in scores.lines(title):
-                    click.echo(line)
-                if show_cases:
-                    for cid, gold, r in scores.per_case:
-                        click.echo(f"    {r if r else '-':>4}  {cid}  {gold}")
+                _echo_ddx_scores(scores, title, show_cases)
+
+
+def _echo_ddx_scores(scores: DdxScores, title: str, show_cases: bool) -> None:
+    """Print the scores of one evaluation set, and with *show_cases* the rank of each case."""
+    for line in scores.lines(title):
+        click.echo(line)
+    if show_cases:
+        for cid, gold, r in scores.per_case:
+            click.echo(f"    {r if r else '-':>4}  {cid}  {gold}")
 
 
 # ---- query ---------------------------------------------------------------------------------

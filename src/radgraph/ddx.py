@@ -610,9 +610,9 @@ def _sites_of(concept: Curie, sites: Sequence[Curie], onto: Ontology) -> set[Cur
 def _region(sites: set[Curie], onto: Ontology, cache: dict[Curie, frozenset[Curie]]) -> frozenset[Curie]:
     """Sites with the wholes they are part of, without anatomy too broad to say where."""
     out: set[Curie] = set()
+    parts = _part_counts(onto)
     for s in sites:
         if s not in cache:
-            parts = _part_counts(onto)
             cache[s] = frozenset(x for x in _wholes(s, onto) if parts.get(x, 0) <= REGION_MAX_PARTS)
         out |= cache[s]
     return frozenset(out)
