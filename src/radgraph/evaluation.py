@@ -210,14 +210,9 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-def _scored(f: Finding, ex: Extraction, limit: dict[SectionCategory, int]) -> bool:
+def _scored(f: Finding, ex: Extraction) -> bool:
     sec = next((s for s in ex.sections if s.start <= f.start < max(s.end, s.start + 1)), None)
-    if sec is None:
-        return True
-    if sec.category in UNSCORED:
-        return False
-    cap = limit.get(sec.category)
-    return cap is None or f.start <= cap
+    return sec is None or sec.category not in UNSCORED
 
 
 def _match(
@@ -243,18 +238,7 @@ def score(gold: Sequence[GoldCase], extractions: dict[str, Extraction], ontology
     for g in gold:
         ex = extractions[g.case_id]
         sc.cases += 1
-        # MedPix topic discussions are annotated only partly: score predictions up to the last gold span there
-        limit: dict[SectionCategory, int] = {}
-        if g.source.startswith("medpix"):
-            topic = [s for s in ex.sections if s.title.startswith("Disease Discussion")]
-            if topic:
-                last = max((f.end for f in g.findings if topic[0].start <= f.start < topic[0].end), default=topic[0].start)
-                pred = [f for f in ex.findings if not (topic[0].start <= f.start < topic[0].end) or f.start <= last]
-            else:
-                pred = list(ex.findings)
-        else:
-            pred = list(ex.findings)
-        pred = [f for f in pred if _scored(f, ex, limit)]
+        pred = [f for f in ex.findings if _scored(f, ex)]
 
         def strict(a: str, b: str) -> bool:
             return a == b
