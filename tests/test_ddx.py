@@ -292,3 +292,27 @@ def test_a_finding_is_offered_as_a_diagnosis_only_when_curated_as_one(ontology) 
     )
     ranked = {r.concept for r in rank([FindingQuery("rg:MassEffect")], kn, ontology=ontology)}
     assert ranked == {"rg:Pneumothorax", "rg:Chondrosarcoma"}
+
+
+def test_a_finding_that_comes_with_another_present_finding_counts_less(monkeypatch, ontology) -> None:  # type: ignore[no-untyped-def]
+    import radgraph.ddx as ddx
+
+    kn = Knowledge(
+        (
+            _assoc("rg:VertebralCollapse", "rg:BoneMarrowEdema", 0.9),  # a finding profiled as a diagnosis
+            _assoc("rg:TuberculousSpondylitis", "rg:BoneMarrowEdema", 0.9),
+            _assoc("rg:TuberculousSpondylitis", "rg:ParavertebralMass", 0.5),
+            _assoc("rg:ExtramedullaryHematopoiesis", "rg:ParavertebralMass", 0.9),
+        )
+    )
+    q = [FindingQuery("rg:VertebralCollapse"), FindingQuery("rg:BoneMarrowEdema"), FindingQuery("rg:ParavertebralMass")]
+
+    def gap() -> float:
+        by = {r.concept: r.score for r in rank(q, kn, ontology=ontology, top_k=10)}
+        return by["rg:TuberculousSpondylitis"] - by["rg:ExtramedullaryHematopoiesis"]
+
+    monkeypatch.setattr(ddx, "FINDINGS_EXPLAIN", 0.0)
+    alone = gap()
+    monkeypatch.setattr(ddx, "FINDINGS_EXPLAIN", 0.5)
+    # the marrow edema of an acute collapse no longer speaks for spondylitis as much
+    assert 0 < gap() < alone

@@ -92,6 +92,9 @@ DEFINING_P = 0.9
 DEFINING_MAX_DESCENDANTS = 10
 #: Ignore an absent finding when the same finding, or a kind of it, is also present.
 DROP_CONTRADICTED_ABSENT = True
+#: Share of a finding's frequency among the findings of another present finding's profile that
+#: counts as explained by it (0 turns the rule off).
+FINDINGS_EXPLAIN = 0.5
 #: Offer only diagnoses and imaging findings, never a history or exposure (smoking, prior surgery).
 CANDIDATES_DIAGNOSES_ONLY = True
 #: Offer an imaging finding as a diagnosis only when curated knowledge profiles it as one.
@@ -331,6 +334,16 @@ def rank(
     explained = [
         max((_best(q, profiles.get(h, {}), onto)[0] for h in known_conditions), default=0.0) for q in queries
     ]
+    if FINDINGS_EXPLAIN > 0:
+        # a finding that comes with another one seen here (marrow edema with an acute vertebral
+        # collapse) says no more for a candidate than that other finding already does
+        for j, qj in enumerate(queries):
+            if qj.assertion is not Assertion.PRESENT or qj.concept not in profiles or qj.concept in _BROAD:
+                continue
+            for i, q in enumerate(queries):
+                if i != j and q.assertion is Assertion.PRESENT and q.concept != qj.concept:
+                    p_ij = FINDINGS_EXPLAIN * _best(q, profiles[qj.concept], onto)[0]
+                    explained[i] = max(explained[i], p_ij)
     if "by_finding" not in memo:
         by_finding: dict[Curie, list[tuple[Curie, _Known]]] = defaultdict(list)
         for dx, prof in profiles.items():
