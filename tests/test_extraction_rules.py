@@ -188,3 +188,22 @@ def test_citations_of_the_literature_are_not_read(nlp) -> None:  # type: ignore[
     spans = [text[f.start : f.end] for f in ex.findings]
     assert "headaches" in spans and "lung mass" in spans  # the case's own sentences are read
     assert "Headache" not in spans and "hydrocephalus" not in spans and "Lung masses" not in spans
+
+
+def test_a_finding_placed_in_the_site_of_the_section_takes_its_concept(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _findings(nlp, "There is a 3 cm mass in the left putamen. A haematoma is also seen.")
+    hematoma = next(f for f in found if f.text == "haematoma")
+    assert hematoma.concept == "rg:IntraparenchymalHematoma"
+    assert [s.concept for s in hematoma.sites] == ["rg:Putamen"]
+    # a symptom takes no concept from the section's site
+    clinical = _findings(nlp, "A mass in the left knee joint. Pain is reported.")
+    assert all(f.concept != "rg:KneePain" for f in clinical)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Areas of haemorrhagic necrosis may be present.", "It should be in the differential for a retropharyngeal mass."],
+)
+def test_possibility_stated_after_or_before_the_finding(nlp, text: str) -> None:  # type: ignore[no-untyped-def]
+    found = [f for f in _findings(nlp, text) if f.concept in ("rg:TissueNecrosis", "rg:Mass")]
+    assert found and all(f.assertion is Assertion.UNCERTAIN for f in found)

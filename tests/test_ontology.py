@@ -120,3 +120,18 @@ def test_radlex_cross_references_exist() -> None:
 def test_curies_in_rules_have_known_prefixes() -> None:
     for rule in load_rules("builtin:findings", FindingRule.from_dict):
         assert is_curie(rule.concept)
+
+
+def test_site_definitions_follow_the_name(ontology) -> None:  # type: ignore[no-untyped-def]
+    def site(c: str) -> tuple[str, str] | None:
+        d = ontology.definition_of(c)
+        return (d.base, d.restrictions[0].filler) if d else None
+
+    # "<site> <parent>": the pineal region mass
+    assert site("rg:PinealRegionMass") == ("rg:IntracranialMass", "rg:PinealGland")
+    # "<site> <ancestor>": a white matter lesion is a brain lesion named after the lesion
+    assert site("rg:WhiteMatterLesion") == ("rg:BrainLesion", "rg:WhiteMatter")
+    # a parent's own name comes before an ancestor's: an epidural mass is a mass, not only a lesion
+    assert site("rg:EpiduralMass") == ("rg:Mass", "rg:EpiduralSpace")
+    # an asserted definition wins over the name ("tonsil" alone would be the palatine tonsil)
+    assert site("rg:TonsillarHerniation") == ("rg:BrainHerniation", "rg:CerebellarTonsil")

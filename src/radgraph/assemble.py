@@ -633,7 +633,7 @@ def assemble(
             if not (f.subject is Subject.GENERIC and f.concept in _BARE and not f.sites and f.signal is None)
         ]
         sentence_findings = _carry_laterality(sentence_findings, side, section)
-        sentence_findings = _carry_site(sentence_findings, site, section)
+        sentence_findings = _carry_site(sentence_findings, site, section, onto)
         findings.extend(sentence_findings)
         generic = [f for f in sentence_findings if f.subject is Subject.GENERIC]
         if generic or any(m.subject is Subject.GENERIC for m in conditions):
@@ -675,13 +675,22 @@ def _carry_laterality(
     return out
 
 
+#: Refine a finding placed in the section's site by that site (see :func:`_carry_site`).
+REFINE_CARRIED_SITE = True
+
+
 def _carry_site(
-    findings: list[Finding], site: dict[SectionCategory, tuple[ConceptRef, ...]], section: SectionCategory
+    findings: list[Finding],
+    site: dict[SectionCategory, tuple[ConceptRef, ...]],
+    section: SectionCategory,
+    onto: Ontology | None = None,
 ) -> list[Finding]:
     """Place findings that name no site in the site last named in a findings section.
 
     A findings section describes one lesion at a time: "a mass in the left parotid gland ...
     a thin hypointense capsule ... no restricted diffusion" are all about the parotid gland.
+    The placed finding takes the concept its site defines, as one named there would ("a
+    haematoma" after "the left putamen" is an intraparenchymal haematoma).
     """
     if section is not SectionCategory.FINDINGS:
         return findings
@@ -694,6 +703,10 @@ def _carry_site(
             site[section] = f.sites[:1]
         elif site.get(section) and f.assertion is not Assertion.ABSENT:
             f = replace(f, sites=site[section], rule_id=f"{f.rule_id}+site-of-section")
+            if onto is not None and REFINE_CARRIED_SITE and not onto.is_a(f.concept, "rg:ClinicalFinding"):
+                c = refine(f.concept, {"rg:locatedIn": [s.concept for s in f.sites]}, onto).curie
+                if c != f.concept:
+                    f = replace(f, concept=c, label=onto.label(c), rule_id=f"{f.rule_id}+refine:{c}")
         out.append(f)
     return out
 

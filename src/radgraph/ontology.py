@@ -473,44 +473,49 @@ def build_ontology(source: Graph | Iterable[Triple]) -> Ontology:
 
 
 def _site_definitions(concepts: Mapping[Curie, Concept], defined: set[Curie]) -> list[Definition]:
-    """Derive ``C ≡ P ⊓ ∃locatedIn.S`` for findings named "<site> <parent>" ("pineal region mass").
+    """Derive ``C ≡ P ⊓ ∃locatedIn.S`` for findings named "<site> <finding>" ("pineal region mass").
 
-    Only findings without an asserted definition are derived, and only when the name's prefix is
-    exactly a label or synonym of one anatomical site.
+    ``P`` is a parent of ``C``; the named finding is ``P`` or one of its ancestors (a "white
+    matter lesion" is a brain lesion named after the lesion), the nearest first. Only findings
+    without an asserted definition are derived, and only when the name's prefix is exactly a label
+    or synonym of one anatomical site.
     """
     by_text: dict[str, list[Curie]] = defaultdict(list)
-    sites: set[Curie] = set()
     for c in concepts.values():
-        anc = _ancestors_of(concepts, c.curie)
-        if "rg:AnatomicalSite" in anc:
-            sites.add(c.curie)
+        if "rg:AnatomicalSite" in _ancestors_of(concepts, c.curie):
             for t in (c.label, *c.alt_labels):
                 by_text[t.casefold()].append(c.curie)
     out: list[Definition] = []
     for c in concepts.values():
         if c.curie in defined or "rg:Finding" not in _ancestors_of(concepts, c.curie):
             continue
-        found: Definition | None = None
-        for p in c.parents:
-            parent = concepts.get(p)
-            if parent is None or "rg:Finding" not in _ancestors_of(concepts, p) and p != "rg:Finding":
-                continue
-            for name in (c.label, *c.alt_labels):
-                for pname in (parent.label, *parent.alt_labels):
-                    n, pn = name.casefold(), pname.casefold()
-                    if not n.endswith(" " + pn):
-                        continue
-                    hits = by_text.get(n[: -len(pn)].strip(), [])
-                    if len(hits) == 1:
-                        found = Definition(c.curie, p, (Restriction(Curie("rg:locatedIn"), hits[0]),))
-                        break
-                if found:
-                    break
-            if found:
-                break
+        found = _named_site(c, concepts, by_text)
         if found:
             out.append(found)
     return out
+
+
+def _named_site(c: Concept, concepts: Mapping[Curie, Concept], by_text: Mapping[str, list[Curie]]) -> Definition | None:
+    """The definition of *c* by the site its name adds to a parent's name, or to an ancestor's (parents first)."""
+
+    def is_finding(x: Curie) -> bool:
+        return x in concepts and (x == "rg:Finding" or "rg:Finding" in _ancestors_of(concepts, x))
+
+    parents = [p for p in c.parents if is_finding(p)]
+    pairs = [(p, p) for p in parents]
+    for p in parents:
+        up = [a for a in _ancestors_of(concepts, p) if a != "rg:Finding" and is_finding(a)]
+        pairs.extend((p, a) for a in sorted(up, key=lambda a: (-len(_ancestors_of(concepts, a)), a)))
+    for p, a in pairs:
+        for name in (c.label, *c.alt_labels):
+            for pname in (concepts[a].label, *concepts[a].alt_labels):
+                n, pn = name.casefold(), pname.casefold()
+                if not n.endswith(" " + pn):
+                    continue
+                hits = by_text.get(n[: -len(pn)].strip(), [])
+                if len(hits) == 1:
+                    return Definition(c.curie, p, (Restriction(Curie("rg:locatedIn"), hits[0]),))
+    return None
 
 
 def _ancestors_of(concepts: Mapping[Curie, Concept], curie: Curie) -> set[Curie]:
