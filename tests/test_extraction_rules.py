@@ -207,3 +207,24 @@ def test_a_finding_placed_in_the_site_of_the_section_takes_its_concept(nlp) -> N
 def test_possibility_stated_after_or_before_the_finding(nlp, text: str) -> None:  # type: ignore[no-untyped-def]
     found = [f for f in _findings(nlp, text) if f.concept in ("rg:TissueNecrosis", "rg:Mass")]
     assert found and all(f.assertion is Assertion.UNCERTAIN for f in found)
+
+
+def test_the_signal_of_a_part_of_a_lesion_is_a_finding_of_its_own(nlp) -> None:  # type: ignore[no-untyped-def]
+    text = ("There is a haematoma in the left putamen. On T1WI there is a thick hyperintense peripheral rim. "
+            "On T2WI the centre remains hypointense.")  # fmt: skip
+    found = {f.concept for f in _findings(nlp, text)}
+    assert {"rg:T1Hyperintensity", "rg:T2Hypointensity"} <= found
+    # the signal of the lesion itself only qualifies it
+    assert {f.concept for f in _findings(nlp, "The mass is hyperintense on T2WI.")} == {"rg:Mass"}
+
+
+@pytest.mark.parametrize(
+    ("text", "concept", "assertion"),
+    [
+        ("The heart is enlarged.", "rg:Cardiomegaly", Assertion.PRESENT),  # the narrower place wins a tie
+        ("The neural foramina are not widened.", "rg:WidenedNeuralForamen", Assertion.ABSENT),
+        ("The mediastinum is widened.", "rg:MediastinalWidening", Assertion.PRESENT),
+    ],
+)
+def test_a_structure_said_to_be_enlarged_or_widened(nlp, text: str, concept: str, assertion: Assertion) -> None:  # type: ignore[no-untyped-def]
+    assert _concepts(nlp, text) == {concept: assertion}

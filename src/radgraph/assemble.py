@@ -252,7 +252,7 @@ _SIGNAL_RANGE = re.compile(r"(?:intermediate|iso|low|high|hypo|hyper)\w*\s*-?\s*
 _VERBAL_ENHANCEMENT = re.compile(r"(?:(?:does|do|did) not )?enhances?")
 #: Participles that name a finding only together with the structure they describe ("the spleen is
 #: enlarged"); with no site they say nothing, and right before a finding they only qualify it.
-_PARTICIPLES = frozenset({"enlarged", "dilated", "distended", "expansile"})
+_PARTICIPLES = frozenset({"enlarged", "dilated", "distended", "expansile", "widened"})
 #: Findings that, bare and in a textbook sentence, name the disease itself ("these lesions"), not a finding.
 _BARE = frozenset({"rg:Lesion", "rg:Mass", "rg:Nodule", "rg:SoftTissueMass"})
 
@@ -367,6 +367,8 @@ def _sentence_findings(
             nominal = False  # "a high-density mass": the phrase is an adjective of the finding after it
         if nominal and _SIGNAL_RANGE.search(text[max(0, m.start - 24) : m.start]):
             nominal = False  # "of intermediate-to-high signal": a range that describes the lesion
+        if not nominal and _signal_of_a_part(text, m):
+            nominal = True  # "the periphery is hyperintense", "a hyperintense rim": the signal of a part
         if partner is None and not nominal:
             partner = near(m) or previous()
         if partner is not None and not nominal:
@@ -423,6 +425,26 @@ def _sentence_findings(
     heads.extend(coordinated)  # after attachment: the coordinated site is their only one
     heads.extend(_predicates(plain, ms, text, onto))
     return [h for h in heads if not _idle_participle(h, heads, text)]
+
+
+#: Parts of a lesion that have a signal of their own ("the periphery is hyperintense", "a hypointense core").
+_PARTS = r"(?:periphery|peripheral\s+(?:rim|portion|part|zone)|cent(?:re|er)|core|rim|margin|wall|marrow|component|portion)"
+_PART_SUBJECT = re.compile(
+    rf"\b(?:the|its|a|an)\s+(?:[a-z]+\s+)?{_PARTS}\s+(?:is|are|remains?|becomes?|appears?)\s+(?:[a-z]+ly\s+)?"
+    r"(?:(?:iso|intermediate|low|high)\w*\s*-?\s*(?:to|or)\s*-?\s*)?$",
+    re.I,
+)
+_PART_AFTER = re.compile(rf"^(?:\s*-?\s*(?:signal\s+)?)\s*(?:[a-z]+\s+)?{_PARTS}s?\b", re.I)
+
+
+def _signal_of_a_part(text: str, m: Mention) -> bool:
+    """Tell whether a signal word describes a part of a lesion rather than the lesion.
+
+    Such a signal is a finding of its own: "on T2WI the periphery is hyperintense" (said of the
+    part), "a thick hyperintense peripheral rim" (before the part's name).
+    """
+    before = text[max(0, m.start - 60) : m.start]
+    return bool(_PART_SUBJECT.search(before) or _PART_AFTER.match(text[m.end : m.end + 30]))
 
 
 #: "<finding> is / are [adverbs] [other adjectives,] <descriptor>": a descriptor said of a finding.

@@ -68,7 +68,25 @@ def _better(
     dr, br = _site_rank(d, qualifiers, ontology), _site_rank(best, qualifiers, ontology)
     if dr != br:
         return dr < br
+    # the narrower place wins a tie: an enlarged heart is a cardiomegaly before it is an organomegaly
+    if _narrower(d, best, ontology) != _narrower(best, d, ontology):
+        return _narrower(d, best, ontology)
     return d.concept > best.concept
+
+
+def _narrower(d: Definition, other: Definition, ontology: Ontology) -> bool:
+    """Tell whether every restriction of *other* has a narrower (or equal) one in *d*, and *d* differs."""
+    if {(r.prop, r.filler) for r in d.restrictions} == {(r.prop, r.filler) for r in other.restrictions}:
+        return False
+    return all(
+        any(
+            r.prop == o.prop
+            and (r.filler == o.filler or (r.filler in ontology and o.filler in ontology
+                 and (ontology.is_a(r.filler, o.filler) or o.filler in ontology.part_of_closure(r.filler))))
+            for r in d.restrictions
+        )
+        for o in other.restrictions
+    )  # fmt: skip
 
 
 def _step(current: Curie, qualifiers: Mapping[str, Iterable[str]], ontology: Ontology) -> Definition | None:
