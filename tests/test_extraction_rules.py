@@ -228,3 +228,15 @@ def test_the_signal_of_a_part_of_a_lesion_is_a_finding_of_its_own(nlp) -> None: 
 )
 def test_a_structure_said_to_be_enlarged_or_widened(nlp, text: str, concept: str, assertion: Assertion) -> None:  # type: ignore[no-untyped-def]
     assert _concepts(nlp, text) == {concept: assertion}
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("The lesion is hyperdense on CT.", "rg:HyperdenseLesion"),  # a signal said of a finding
+        ("The mass is ring-enhancing.", "rg:RingEnhancingLesion"),  # an enhancement said of a finding
+        ("There is mild weakness of the left leg.", "rg:LowerExtremityWeakness"),  # a site defines the symptom
+    ],
+)
+def test_signal_enhancement_and_site_name_a_more_specific_finding(nlp, text: str, concept: str) -> None:  # type: ignore[no-untyped-def]
+    assert concept in _concepts(nlp, text)

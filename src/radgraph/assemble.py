@@ -456,6 +456,10 @@ _COPULA = re.compile(
 )
 
 
+#: Kinds of words that, said of a finding, can name a more specific finding ("the lesion is hyperdense").
+PREDICATE_KINDS = frozenset({ConceptKind.DESCRIPTOR, ConceptKind.SIGNAL, ConceptKind.ENHANCEMENT})
+
+
 def _predicates(heads: Sequence[_Draft], ms: Sequence[Mention], text: str, onto: Ontology) -> list[_Draft]:
     """Findings a descriptor names when it is said of a finding ("the mass is necrotic" → a necrotic mass).
 
@@ -464,7 +468,7 @@ def _predicates(heads: Sequence[_Draft], ms: Sequence[Mention], text: str, onto:
     """
     out: list[_Draft] = []
     for m in ms:
-        if m.kind is not ConceptKind.DESCRIPTOR:
+        if m.kind not in PREDICATE_KINDS:
             continue
         head = next((h for h in reversed(heads) if h.mention.end <= m.start
                      and _COPULA.match(text[h.mention.end : m.start])), None)  # fmt: skip
