@@ -316,3 +316,11 @@ def test_a_finding_that_comes_with_another_present_finding_counts_less(monkeypat
     monkeypatch.setattr(ddx, "FINDINGS_EXPLAIN", 0.5)
     # the marrow edema of an acute collapse no longer speaks for spondylitis as much
     assert 0 < gap() < alone
+
+
+def test_validate_flags_a_site_that_is_not_a_place(ontology) -> None:  # type: ignore[no-untyped-def]
+    from radgraph.knowledge import validate
+
+    kn = Knowledge((_assoc("rg:Lipoma", "rg:Mass", 0.7, sites=("rg:Fever",)), _assoc("rg:Lipoma", "rg:Mass", 0.7, sites=("rg:Liver",))))
+    problems = validate(kn, ontology)
+    assert len(problems) == 1 and "rg:Fever" in problems[0]

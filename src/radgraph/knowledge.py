@@ -207,7 +207,7 @@ def case_knowledge(rows: Iterable[CaseFinding], case_diagnoses: Mapping[str, Ite
 
 
 def validate(knowledge: Knowledge, ontology: Ontology) -> list[str]:
-    """Return problems: unknown concepts, diagnoses without findings, cycles among conditions."""
+    """Return problems: unknown concepts, sites that are not places, diagnoses without findings, cycles among conditions."""
     problems: list[str] = []
     for a in knowledge.associations:
         for c in (a.diagnosis, a.finding):
@@ -215,6 +215,9 @@ def validate(knowledge: Knowledge, ontology: Ontology) -> list[str]:
                 problems.append(f"association {a.diagnosis} -> {a.finding}: unknown concept {c!r}")
         if not 0.0 < a.frequency <= 1.0:
             problems.append(f"association {a.diagnosis} -> {a.finding}: frequency {a.frequency} out of range")
+        for site in a.sites:
+            if site not in ontology or not ontology.is_a(site, "rg:AnatomicalSite"):
+                problems.append(f"association {a.diagnosis} -> {a.finding}: site {site!r} is not an anatomical site")
     for link in knowledge.conditions:
         for c in (link.diagnosis, link.condition):
             if c not in ontology:
