@@ -626,42 +626,23 @@ def _region(sites: set[Curie], onto: Ontology, cache: dict[Curie, frozenset[Curi
     parts = _part_counts(onto)
     for s in sites:
         if s not in cache:
-            cache[s] = frozenset(x for x in _wholes(s, onto) if parts.get(x, 0) <= REGION_MAX_PARTS)
+            cache[s] = frozenset(x for x in onto.places_of(s) if parts.get(x, 0) <= REGION_MAX_PARTS)
         out |= cache[s]
     return frozenset(out)
 
 
 def _part_counts(onto: Ontology) -> dict[Curie, int]:
-    """How many sites lie in each site (see :func:`_wholes`): the size of a region."""
+    """How many sites lie in each site (see :meth:`Ontology.places_of`): the size of a region."""
     memo = _memo("part_counts", onto)
     if not memo:
         counts: dict[Curie, int] = defaultdict(int)
         for c in onto.concepts:
             if onto.is_a(c, "rg:AnatomicalSite"):
-                for w in _wholes(c, onto):
+                for w in onto.places_of(c):
                     counts[w] += 1
         memo.update(counts)
         memo["rg:AnatomicalSite"] = len(onto.concepts)
     return memo
-
-
-def _wholes(site: Curie, onto: Ontology) -> set[Curie]:
-    """A site and the places it lies in: its part-of wholes, and superclasses that are themselves located.
-
-    Superclasses that only name a kind of structure (organ, bone, lymph node: no part-of of their
-    own) are left out, so that the larynx and the liver do not share a region by both being organs.
-    """
-    seen: set[Curie] = set()
-    stack = [site]
-    while stack:
-        c = stack.pop()
-        if c in seen or c not in onto:
-            continue
-        seen.add(c)
-        concept = onto.concepts[c]
-        stack.extend(concept.part_of)
-        stack.extend(p for p in concept.parents if p in onto and onto.concepts[p].part_of)
-    return seen
 
 
 def _dx_region(

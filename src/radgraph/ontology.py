@@ -107,6 +107,7 @@ class Ontology:
     _depth: dict[Curie, int] = field(default_factory=dict)
     _refining: dict[Curie, list[Definition]] = field(default_factory=dict)
     _part_of: dict[Curie, frozenset[Curie]] = field(default_factory=dict)
+    _places: dict[Curie, frozenset[Curie]] = field(default_factory=dict)
     _definition_of: dict[Curie, Definition] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -254,6 +255,28 @@ class Ontology:
         seen.discard(key)
         self._part_of[key] = frozenset(seen)
         return self._part_of[key]
+
+    def places_of(self, curie: str) -> frozenset[Curie]:
+        """Return a site and the places it lies in: part-of wholes, and superclasses that are located.
+
+        Unlike :meth:`part_of_closure`, superclasses that only name a kind of structure (organ,
+        bone: no part-of of their own) are left out, so that the larynx and the liver do not
+        share a place by both being organs. The site itself is included.
+        """
+        key = Curie(curie)
+        if key not in self._places:
+            seen: set[Curie] = set()
+            stack = [key]
+            while stack:
+                c = stack.pop()
+                if c in seen or c not in self.concepts:
+                    continue
+                seen.add(c)
+                concept = self.concepts[c]
+                stack.extend(concept.part_of)
+                stack.extend(p for p in concept.parents if p in self.concepts and self.concepts[p].part_of)
+            self._places[key] = frozenset(seen)
+        return self._places[key]
 
     def depth(self, curie: str) -> int:
         """Return the length of the longest path from a concept up to a root."""
