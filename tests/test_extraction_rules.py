@@ -240,3 +240,17 @@ def test_a_structure_said_to_be_enlarged_or_widened(nlp, text: str, concept: str
 )
 def test_signal_enhancement_and_site_name_a_more_specific_finding(nlp, text: str, concept: str) -> None:  # type: ignore[no-untyped-def]
     assert concept in _concepts(nlp, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Surgery is advised unless the patient develops bone pain.",
+        "Staging includes a search for further pulmonary nodules.",
+        "The presence or absence of enhancement decides the management.",
+        "Repair is done early to avoid rupture of the aneurysm.",
+    ],
+)
+def test_a_finding_named_as_a_condition_or_a_thing_to_look_for_is_uncertain(nlp, text: str) -> None:  # type: ignore[no-untyped-def]
+    found = _findings(nlp, text)
+    assert found and all(f.assertion is Assertion.UNCERTAIN for f in found)
