@@ -254,3 +254,16 @@ def test_signal_enhancement_and_site_name_a_more_specific_finding(nlp, text: str
 def test_a_finding_named_as_a_condition_or_a_thing_to_look_for_is_uncertain(nlp, text: str) -> None:  # type: ignore[no-untyped-def]
     found = _findings(nlp, text)
     assert found and all(f.assertion is Assertion.UNCERTAIN for f in found)
+
+
+def test_a_tumour_named_as_a_class_in_a_textbook_sentence_is_no_finding(nlp) -> None:  # type: ignore[no-untyped-def]
+    text = ("Findings\n\nA mass in the left femur.\n\nDiscussion\n\nOsteosarcoma is the most common primary malignant "
+            "bone tumour of adolescents. Chondroblastoma accounts for 1% of all bone tumours. "
+            "The typical appearance is a heterogeneous mass.")  # fmt: skip
+    generic = [f for f in extract(nlp, Report("t", text)).findings if f.subject is Subject.GENERIC]
+    assert [f.text for f in generic] == ["heterogeneous mass"]
+
+
+def test_a_heterogeneous_signal_said_of_a_lesion_only_qualifies_it(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _findings(nlp, "There is a mass in the right frontal lobe. It is heterogeneously hyperintense on T2WI.")
+    assert all(f.concept != "rg:HeterogeneousSignal" for f in found)

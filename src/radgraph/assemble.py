@@ -257,6 +257,25 @@ _PARTICIPLES = frozenset({"enlarged", "dilated", "distended", "expansile", "wide
 _BARE = frozenset({"rg:Lesion", "rg:Mass", "rg:Nodule", "rg:SoftTissueMass"})
 
 
+#: "X is the most common primary bone tumour", "1% of all bone tumours": a tumour named as a class.
+_CLASS_OF = re.compile(r"(?:\b(?:is|are)\s+(?:the|a|an)|\bof\s+all)((?:\s+[\w-]+){0,6})\s+$", re.I)
+_CLASS_WORDS = frozenset({"common", "commonest", "rare", "benign", "malignant", "primary", "secondary"})
+
+
+def _names_a_class(f: Finding, text: str, onto: Ontology) -> bool:
+    """Tell whether a textbook sentence names a tumour as the class a disease belongs to, not as a finding.
+
+    "Osteosarcoma is the most common primary malignant bone tumour" classifies; "the typical
+    appearance is a heterogeneous mass" describes.
+    """
+    if f.subject is not Subject.GENERIC or not onto.is_a(f.concept, "rg:Mass"):
+        return False
+    m = _CLASS_OF.search(text[max(0, f.start - 80) : f.start])
+    if m is None:
+        return False
+    return m.group(0).lower().lstrip().startswith("of") or bool(_CLASS_WORDS & set(m.group(1).lower().split()))
+
+
 #: Heads of condition names that also name what the images show ("splenic vein thrombosis", "gastric varices").
 _CONDITION_HEADS = {
     "thrombosis": "rg:Thrombus",
@@ -657,6 +676,7 @@ def assemble(
         sentence_findings = [
             f for f in (_finalize(d, onto, text) for d in drafts)
             if not (f.subject is Subject.GENERIC and f.concept in _BARE and not f.sites and f.signal is None)
+            and not _names_a_class(f, text, onto)
         ]
         sentence_findings = _carry_laterality(sentence_findings, side, section)
         sentence_findings = _carry_site(sentence_findings, site, section, onto)
