@@ -324,3 +324,17 @@ def test_validate_flags_a_site_that_is_not_a_place(ontology) -> None:  # type: i
     kn = Knowledge((_assoc("rg:Lipoma", "rg:Mass", 0.7, sites=("rg:Fever",)), _assoc("rg:Lipoma", "rg:Mass", 0.7, sites=("rg:Liver",))))
     problems = validate(kn, ontology)
     assert len(problems) == 1 and "rg:Fever" in problems[0]
+
+
+def test_candidates_say_whether_they_are_a_disease_a_finding_or_a_class(ontology) -> None:  # type: ignore[no-untyped-def]
+    kn = Knowledge(
+        (
+            _assoc("rg:VertebralCollapse", "rg:BackPain", 0.7),  # an imaging finding named as a diagnosis
+            _assoc("rg:Lymphoma", "rg:BackPain", 0.5),  # a class: two of its kinds are candidates
+            _assoc("rg:HodgkinDisease", "rg:BackPain", 0.3),
+            _assoc("rg:DiffuseLargeBCellLymphoma", "rg:BackPain", 0.3),
+        )
+    )
+    kinds = {r.concept: r.kind for r in rank([FindingQuery("rg:BackPain")], kn, ontology=ontology)}
+    assert kinds == {"rg:VertebralCollapse": "finding", "rg:Lymphoma": "class",
+                     "rg:HodgkinDisease": "disease", "rg:DiffuseLargeBCellLymphoma": "disease"}  # fmt: skip

@@ -526,7 +526,8 @@ def ddx(
     if known:
         click.echo(f"history: {', '.join(onto.label(h) for h in known)}")
     for r in ranked:
-        click.echo(f"\n{r.rank}. {r.label}  [{r.concept}]  score {r.score:+.2f}  p={r.probability:.2f}")
+        note = _KIND_NOTE.get(r.kind, "")
+        click.echo(f"\n{r.rank}. {r.label}  [{r.concept}]  score {r.score:+.2f}  p={r.probability:.2f}{note}")
         for c in r.supporting:
             click.echo(f"   + {c.label}: {c.weight:+.2f} ({c.via})")
             for e in c.evidence:
@@ -536,6 +537,13 @@ def ddx(
             click.echo(f"   - {c.label}: {c.weight:+.2f} ({c.via})")
         if r.look_for:
             click.echo(f"   look for: {', '.join(x.label for x in r.look_for)}")
+
+
+#: How the command line marks candidates that are not a single disease (see ``RankedDiagnosis.kind``).
+_KIND_NOTE = {
+    "finding": "  (an imaging finding named as a diagnosis: look for its cause)",
+    "class": "  (a class of diseases: see its kinds below)",
+}
 
 
 def _register_optional() -> None:

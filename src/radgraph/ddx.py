@@ -484,9 +484,27 @@ def rank(
                 supporting=tuple(sup),
                 against=tuple(ag),
                 look_for=_look_for(d, rival, profiles, present, onto),
+                kind=_kind(d, candidates, onto, memo),
             )
         )
     return out
+
+
+#: A candidate is shown as a class when at least this many other candidates are kinds of it.
+CLASS_MIN_KINDS = 2
+
+
+def _kind(d: Curie, candidates: Sequence[Curie], onto: Ontology, memo: dict[Any, Any]) -> str:
+    """What a candidate is for the reader: a disease, an imaging finding named as a diagnosis, or a class."""
+    if d not in onto:
+        return "disease"
+    if onto.is_a(d, "rg:ImagingFinding") and not onto.is_a(d, "rg:Diagnosis"):
+        return "finding"
+    kinds: dict[Curie, int] | None = memo.get("kinds_among")
+    if kinds is None:
+        pool = set(candidates)
+        kinds = memo["kinds_among"] = {c: len((onto.descendants(c) & pool) - {c}) for c in candidates if c in onto}
+    return "class" if kinds.get(d, 0) >= CLASS_MIN_KINDS else "disease"
 
 
 def _families(candidates: Sequence[Curie], onto: Ontology) -> tuple[dict[Curie, list[Curie]], dict[Curie, list[Curie]]]:

@@ -78,4 +78,5 @@ def ranked_json(r: RankedDiagnosis) -> dict[str, object]:
         "supporting": [_contribution(c) for c in r.supporting],
         "against": [_contribution(c) for c in r.against],
         "look_for": [{"concept": x.concept, "label": x.label} for x in r.look_for],
+        "kind": r.kind,
     }

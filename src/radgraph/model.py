@@ -295,3 +295,6 @@ class RankedDiagnosis:
     supporting: tuple[Contribution, ...]
     against: tuple[Contribution, ...]
     look_for: tuple[ConceptRef, ...] = ()
+    #: "disease"; "finding": an imaging finding named as the diagnosis (a vertebral collapse, whose cause
+    #: is still to be found); "class": a class of diseases that other candidates are kinds of (lymphoma)
+    kind: str = "disease"

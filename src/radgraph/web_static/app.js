@@ -280,6 +280,11 @@
     return list;
   }
 
+  const KIND_NOTES = {
+    finding: "An imaging finding named as a diagnosis: look for its cause.",
+    class: "A class of diseases: more specific kinds are listed too.",
+  };
+
   function renderCandidates(candidates) {
     ddxResults.replaceChildren();
     for (const c of candidates) {
@@ -290,6 +295,7 @@
         node("p", { class: "candidate-score" }, `score ${signed(c.score)} · probability ${c.probability.toFixed(2)} `,
           node("meter", { min: "0", max: "1", value: String(c.probability), "aria-label": "probability" })),
       );
+      if (KIND_NOTES[c.kind]) li.append(node("p", { class: "hint candidate-kind" }, KIND_NOTES[c.kind]));
       if (c.supporting.length) li.append(node("h4", {}, "Supporting"), contributionList(c.supporting));
       if (c.against.length) li.append(node("h4", {}, "Against"), contributionList(c.against));
       if (c.look_for.length) {
