@@ -338,3 +338,22 @@ def test_candidates_say_whether_they_are_a_disease_a_finding_or_a_class(ontology
     kinds = {r.concept: r.kind for r in rank([FindingQuery("rg:BackPain")], kn, ontology=ontology)}
     assert kinds == {"rg:VertebralCollapse": "finding", "rg:Lymphoma": "class",
                      "rg:HodgkinDisease": "disease", "rg:DiffuseLargeBCellLymphoma": "disease"}  # fmt: skip
+
+
+def test_a_condition_link_counts_once_however_many_histories_it_covers(ontology) -> None:  # type: ignore[no-untyped-def]
+    from radgraph.knowledge import ConditionLink
+
+    kn = Knowledge(
+        (_assoc("rg:VenousThrombosis", "rg:LimbSwelling", 0.7), _assoc("rg:Cellulitis", "rg:LimbSwelling", 0.7)),
+        (ConditionLink("rg:VenousThrombosis", "rg:MalignantNeoplasm", "a textbook"),),
+    )
+    q = [FindingQuery("rg:LimbSwelling")]
+
+    def conditions(history: list[str]) -> list[float]:
+        top = next(r for r in rank(q, kn, history=history, ontology=ontology) if r.concept == "rg:VenousThrombosis")
+        return [c.weight for c in top.supporting if c.via.startswith("associated condition")]
+
+    one = conditions(["rg:Chondrosarcoma"])
+    assert len(one) == 1 and one[0] > 0
+    # two cancers in the history are one predisposing condition
+    assert conditions(["rg:Chondrosarcoma", "rg:BreastCancer"]) == one

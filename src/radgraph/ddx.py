@@ -422,8 +422,13 @@ def rank(
                 evidence=known.evidence[:_MAX_EVIDENCE] if known else (),
             )
             (supporting if w > 0 else against).append(c)
+        known_counted = False
+        links_used: set[Curie] = set()  # one condition link counts once, however many histories it covers
         for h in history:
             if h in onto and d in onto and (onto.is_a(h, d) or onto.is_a(d, h)):
+                if known_counted:
+                    continue
+                known_counted = True
                 w = math.log(KNOWN_DISEASE_LR)
                 score += w
                 supporting.append(
@@ -431,7 +436,8 @@ def rank(
                 )
                 continue
             for cond, source in sorted(links.get(d, []), key=lambda cs: (-onto.depth(cs[0]), cs[0])):
-                if onto.is_a(h, cond):
+                if cond not in links_used and onto.is_a(h, cond):
+                    links_used.add(cond)
                     w = math.log(CONDITION_LR)
                     score += w
                     supporting.append(
