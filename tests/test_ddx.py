@@ -357,3 +357,16 @@ def test_a_condition_link_counts_once_however_many_histories_it_covers(ontology)
     assert len(one) == 1 and one[0] > 0
     # two cancers in the history are one predisposing condition
     assert conditions(["rg:Chondrosarcoma", "rg:BreastCancer"]) == one
+
+
+def test_a_broad_known_disease_is_not_a_known_kind_of_it(ontology) -> None:  # type: ignore[no-untyped-def]
+    kn = Knowledge((_assoc("rg:BronchopleuralFistula", "rg:Pneumothorax", 0.7), _assoc("rg:HodgkinDisease", "rg:Fever", 0.5)))
+
+    def known(history: list[str], dx: str, q: str) -> bool:
+        top = next(r for r in rank([FindingQuery(q)], kn, history=history, ontology=ontology) if r.concept == dx)
+        return any(c.via == "the patient is known to have it" for c in top.supporting)
+
+    # "chronic lung disease" does not mean the patient is known to have a bronchopleural fistula
+    assert not known(["rg:RespiratoryDisorder"], "rg:BronchopleuralFistula", "rg:Pneumothorax")
+    # a known lymphoma does speak for Hodgkin disease, one of its few kinds
+    assert known(["rg:Lymphoma"], "rg:HodgkinDisease", "rg:Fever")

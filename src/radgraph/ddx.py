@@ -425,7 +425,7 @@ def rank(
         known_counted = False
         links_used: set[Curie] = set()  # one condition link counts once, however many histories it covers
         for h in history:
-            if h in onto and d in onto and (onto.is_a(h, d) or onto.is_a(d, h)):
+            if h in onto and d in onto and (onto.is_a(h, d) or (onto.is_a(d, h) and _narrow(h, onto))):
                 if known_counted:
                     continue
                 known_counted = True
@@ -498,6 +498,15 @@ def rank(
 
 #: A candidate is shown as a class when at least this many other candidates are kinds of it.
 CLASS_MIN_KINDS = 2
+
+
+#: A known disease with at most this many kinds lends its weight to each of them (a known lymphoma to a
+#: Hodgkin lymphoma); a broad one does not ("chronic lung disease" says nothing for a bronchopleural fistula).
+KNOWN_CLASS_MAX_KINDS = 50
+
+
+def _narrow(h: Curie, onto: Ontology) -> bool:
+    return len(onto.descendants(h)) <= KNOWN_CLASS_MAX_KINDS
 
 
 def _kind(d: Curie, candidates: Sequence[Curie], onto: Ontology, memo: dict[Any, Any]) -> str:
