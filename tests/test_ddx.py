@@ -321,7 +321,9 @@ def test_a_finding_that_comes_with_another_present_finding_counts_less(monkeypat
 def test_validate_flags_a_site_that_is_not_a_place(ontology) -> None:  # type: ignore[no-untyped-def]
     from radgraph.knowledge import validate
 
-    kn = Knowledge((_assoc("rg:Lipoma", "rg:Mass", 0.7, sites=("rg:Fever",)), _assoc("rg:Lipoma", "rg:Mass", 0.7, sites=("rg:Liver",))))
+    kn = Knowledge(
+        (_assoc("rg:Lipoma", "rg:Mass", 0.7, sites=("rg:Fever",)), _assoc("rg:Lipoma", "rg:Mass", 0.7, sites=("rg:Liver",)))
+    )
     problems = validate(kn, ontology)
     assert len(problems) == 1 and "rg:Fever" in problems[0]
 
@@ -360,7 +362,9 @@ def test_a_condition_link_counts_once_however_many_histories_it_covers(ontology)
 
 
 def test_a_broad_known_disease_is_not_a_known_kind_of_it(ontology) -> None:  # type: ignore[no-untyped-def]
-    kn = Knowledge((_assoc("rg:BronchopleuralFistula", "rg:Pneumothorax", 0.7), _assoc("rg:HodgkinDisease", "rg:Fever", 0.5)))
+    kn = Knowledge(
+        (_assoc("rg:BronchopleuralFistula", "rg:Pneumothorax", 0.7), _assoc("rg:HodgkinDisease", "rg:Fever", 0.5))
+    )
 
     def known(history: list[str], dx: str, q: str) -> bool:
         top = next(r for r in rank([FindingQuery(q)], kn, history=history, ontology=ontology) if r.concept == dx)

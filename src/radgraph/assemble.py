@@ -447,7 +447,10 @@ def _sentence_findings(
 
 
 #: Parts of a lesion that have a signal of their own ("the periphery is hyperintense", "a hypointense core").
-_PARTS = r"(?:periphery|peripheral\s+(?:rim|portion|part|zone)|cent(?:re|er)|core|rim|margin|wall|marrow|component|portion)"
+_PARTS = (
+    r"(?:periphery|peripheral\s+(?:rim|portion|part|zone)|cent(?:re|er)|core|rim|margin|wall|marrow|component"
+    r"|portion)"
+)
 _PART_SUBJECT = re.compile(
     rf"\b(?:the|its|a|an)\s+(?:[a-z]+\s+)?{_PARTS}\s+(?:is|are|remains?|becomes?|appears?)\s+(?:[a-z]+ly\s+)?"
     r"(?:(?:iso|intermediate|low|high)\w*\s*-?\s*(?:to|or)\s*-?\s*)?$",

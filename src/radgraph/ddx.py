@@ -505,7 +505,7 @@ CLASS_MIN_KINDS = 2
 KNOWN_CLASS_MAX_KINDS = 50
 
 
-def _narrow(h: Curie, onto: Ontology) -> bool:
+def _narrow(h: str, onto: Ontology) -> bool:
     return len(onto.descendants(h)) <= KNOWN_CLASS_MAX_KINDS
 
 

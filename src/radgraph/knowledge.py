@@ -207,7 +207,7 @@ def case_knowledge(rows: Iterable[CaseFinding], case_diagnoses: Mapping[str, Ite
 
 
 def validate(knowledge: Knowledge, ontology: Ontology) -> list[str]:
-    """Return problems: unknown concepts, sites that are not places, diagnoses without findings, cycles among conditions."""
+    """Return problems: unknown concepts, sites that are not places, diagnoses without findings, condition cycles."""
     problems: list[str] = []
     for a in knowledge.associations:
         for c in (a.diagnosis, a.finding):
