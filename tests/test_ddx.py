@@ -374,3 +374,10 @@ def test_a_broad_known_disease_is_not_a_known_kind_of_it(ontology) -> None:  # t
     assert not known(["rg:RespiratoryDisorder"], "rg:BronchopleuralFistula", "rg:Pneumothorax")
     # a known lymphoma does speak for Hodgkin disease, one of its few kinds
     assert known(["rg:Lymphoma"], "rg:HodgkinDisease", "rg:Fever")
+
+
+def test_a_candidate_the_history_names_is_marked_known(ontology) -> None:  # type: ignore[no-untyped-def]
+    kn = Knowledge((_assoc("rg:Thalassemia", "rg:Splenomegaly", 0.7), _assoc("rg:Lymphoma", "rg:Splenomegaly", 0.5)))
+    kinds = {r.concept: r.kind for r in rank([FindingQuery("rg:Splenomegaly")], kn, history=["rg:Thalassemia"],
+                                             ontology=ontology)}  # fmt: skip
+    assert kinds["rg:Thalassemia"] == "known" and kinds["rg:Lymphoma"] != "known"

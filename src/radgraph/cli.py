@@ -543,6 +543,7 @@ def ddx(
 _KIND_NOTE = {
     "finding": "  (an imaging finding named as a diagnosis: look for its cause)",
     "class": "  (a class of diseases: see its kinds below)",
+    "known": "  (known from the history: do the findings need another cause?)",
 }
 
 

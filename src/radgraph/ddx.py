@@ -377,6 +377,7 @@ def rank(
     if FAMILY_WEIGHT > 0:
         _family_backoff(table, queries, candidates, memo, onto)
     scored: list[tuple[float, Curie, list[Contribution], list[Contribution]]] = []
+    known_here: set[Curie] = set()  # candidates the history says the patient already has
     for d in candidates:
         supporting: list[Contribution] = []
         against: list[Contribution] = []
@@ -429,6 +430,7 @@ def rank(
                 if known_counted:
                     continue
                 known_counted = True
+                known_here.add(d)
                 w = math.log(KNOWN_DISEASE_LR)
                 score += w
                 supporting.append(
@@ -490,7 +492,7 @@ def rank(
                 supporting=tuple(sup),
                 against=tuple(ag),
                 look_for=_look_for(d, rival, profiles, present, onto),
-                kind=_kind(d, candidates, onto, memo),
+                kind="known" if d in known_here else _kind(d, candidates, onto, memo),
             )
         )
     return out

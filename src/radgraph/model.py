@@ -296,5 +296,6 @@ class RankedDiagnosis:
     against: tuple[Contribution, ...]
     look_for: tuple[ConceptRef, ...] = ()
     #: "disease"; "finding": an imaging finding named as the diagnosis (a vertebral collapse, whose cause
-    #: is still to be found); "class": a class of diseases that other candidates are kinds of (lymphoma)
+    #: is still to be found); "class": a class of diseases that other candidates are kinds of (lymphoma);
+    #: "known": a disease the history says the patient already has (thalassemia)
     kind: str = "disease"

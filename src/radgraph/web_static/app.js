@@ -283,6 +283,7 @@
   const KIND_NOTES = {
     finding: "An imaging finding named as a diagnosis: look for its cause.",
     class: "A class of diseases: more specific kinds are listed too.",
+    known: "Known from the history: do the findings need another cause?",
   };
 
   function renderCandidates(candidates) {
