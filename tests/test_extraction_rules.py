@@ -224,6 +224,10 @@ def test_the_signal_of_a_part_of_a_lesion_is_a_finding_of_its_own(nlp) -> None: 
         ("The heart is enlarged.", "rg:Cardiomegaly", Assertion.PRESENT),  # the narrower place wins a tie
         ("The neural foramina are not widened.", "rg:WidenedNeuralForamen", Assertion.ABSENT),
         ("The mediastinum is widened.", "rg:MediastinalWidening", Assertion.PRESENT),
+        # a dilated ventricle is an enlarged one, not a hypertrophied (thick-walled) one
+        ("The left ventricle is dilated.", "rg:LeftVentricularEnlargement", Assertion.PRESENT),
+        # a distended vein in the neck is no cervical lymphadenopathy
+        ("No jugular venous distention.", "rg:Dilatation", Assertion.ABSENT),
     ],
 )
 def test_a_structure_said_to_be_enlarged_or_widened(nlp, text: str, concept: str, assertion: Assertion) -> None:  # type: ignore[no-untyped-def]

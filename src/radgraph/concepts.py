@@ -130,10 +130,13 @@ def _deep_step(current: Curie, qualifiers: Mapping[str, Iterable[str]], ontology
     families = [{current}, _SIZE_FAMILY - {current}] if current in _SIZE_FAMILY else [{current}]
     for roots in families:
         best: Definition | None = None
+        # the classes between the family's root and a definition must hold too: a distended jugular vein
+        # is no cervical lymphadenopathy (enlargement of a lymph node in the neck)
+        root = next(iter(roots))
         for d in _definitions_under(frozenset(roots), ontology):
             if d.concept == current:
                 continue
-            if not _matches(d, qualifiers, ontology) or not _between_match(d, current, qualifiers, ontology):
+            if not _matches(d, qualifiers, ontology) or not _between_match(d, root, qualifiers, ontology):
                 continue
             if _better(d, best, qualifiers, ontology):
                 best = d
