@@ -456,7 +456,7 @@ _PART_SUBJECT = re.compile(
     r"(?:(?:iso|intermediate|low|high)\w*\s*-?\s*(?:to|or)\s*-?\s*)?$",
     re.I,
 )
-_PART_AFTER = re.compile(rf"^(?:\s*-?\s*(?:signal\s+)?)\s*(?:[a-z]+\s+)?{_PARTS}s?\b", re.I)
+_PART_AFTER = re.compile(rf"^\s*-?\s*(?:signal\s+)?(?:[a-z]+\s+)?{_PARTS}s?\b", re.I)
 
 
 def _signal_of_a_part(text: str, m: Mention) -> bool:

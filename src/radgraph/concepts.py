@@ -69,8 +69,9 @@ def _better(
     if dr != br:
         return dr < br
     # the narrower place wins a tie: an enlarged heart is a cardiomegaly before it is an organomegaly
-    if _narrower(d, best, ontology) != _narrower(best, d, ontology):
-        return _narrower(d, best, ontology)
+    dn, bn = _narrower(d, best, ontology), _narrower(best, d, ontology)
+    if dn != bn:
+        return dn
     return d.concept > best.concept
 
 
@@ -132,7 +133,7 @@ def _deep_step(current: Curie, qualifiers: Mapping[str, Iterable[str]], ontology
         best: Definition | None = None
         # the classes between the family's root and a definition must hold too: a distended jugular vein
         # is no cervical lymphadenopathy (enlargement of a lymph node in the neck)
-        root = next(iter(roots))
+        root = Curie(next(iter(roots)))
         for d in _definitions_under(frozenset(roots), ontology):
             if d.concept == current:
                 continue

@@ -503,32 +503,38 @@ def _site_definitions(concepts: Mapping[Curie, Concept], defined: set[Curie]) ->
     without an asserted definition are derived, and only when the name's prefix is exactly a label
     or synonym of one anatomical site.
     """
+    ancestors = {c: _ancestors_of(concepts, c) for c in concepts}
     by_text: dict[str, list[Curie]] = defaultdict(list)
     for c in concepts.values():
-        if "rg:AnatomicalSite" in _ancestors_of(concepts, c.curie):
+        if "rg:AnatomicalSite" in ancestors[c.curie]:
             for t in (c.label, *c.alt_labels):
                 by_text[t.casefold()].append(c.curie)
     out: list[Definition] = []
     for c in concepts.values():
-        if c.curie in defined or "rg:Finding" not in _ancestors_of(concepts, c.curie):
+        if c.curie in defined or "rg:Finding" not in ancestors[c.curie]:
             continue
-        found = _named_site(c, concepts, by_text)
+        found = _named_site(c, concepts, ancestors, by_text)
         if found:
             out.append(found)
     return out
 
 
-def _named_site(c: Concept, concepts: Mapping[Curie, Concept], by_text: Mapping[str, list[Curie]]) -> Definition | None:
+def _named_site(
+    c: Concept,
+    concepts: Mapping[Curie, Concept],
+    ancestors: Mapping[Curie, set[Curie]],
+    by_text: Mapping[str, list[Curie]],
+) -> Definition | None:
     """The definition of *c* by the site its name adds to a parent's name, or to an ancestor's (parents first)."""
 
     def is_finding(x: Curie) -> bool:
-        return x in concepts and (x == "rg:Finding" or "rg:Finding" in _ancestors_of(concepts, x))
+        return x in concepts and (x == "rg:Finding" or "rg:Finding" in ancestors[x])
 
     parents = [p for p in c.parents if is_finding(p)]
     pairs = [(p, p) for p in parents]
     for p in parents:
-        up = [a for a in _ancestors_of(concepts, p) if a != "rg:Finding" and is_finding(a)]
-        pairs.extend((p, a) for a in sorted(up, key=lambda a: (-len(_ancestors_of(concepts, a)), a)))
+        up = [a for a in ancestors[p] if a != "rg:Finding" and is_finding(a)]
+        pairs.extend((p, a) for a in sorted(up, key=lambda a: (-len(ancestors[a]), a)))
     for p, a in pairs:
         for name in (c.label, *c.alt_labels):
             for pname in (concepts[a].label, *concepts[a].alt_labels):
