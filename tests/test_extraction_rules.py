@@ -271,3 +271,37 @@ def test_a_tumour_named_as_a_class_in_a_textbook_sentence_is_no_finding(nlp) -> 
 def test_a_heterogeneous_signal_said_of_a_lesion_only_qualifies_it(nlp) -> None:  # type: ignore[no-untyped-def]
     found = _findings(nlp, "There is a mass in the right frontal lobe. It is heterogeneously hyperintense on T2WI.")
     assert all(f.concept != "rg:HeterogeneousSignal" for f in found)
+
+
+@pytest.mark.parametrize(
+    ("text", "concept", "assertion"),
+    [
+        # a negated "not uncommon" affirms
+        ("It is not uncommon to see calcified stones in the diverticulum.", "rg:Calculus", Assertion.PRESENT),
+        # a negation ends at the verb of its clause ...
+        ("Collections without a wall are acute peripancreatic fluid collections.", "rg:PeripancreaticFluid",
+         Assertion.PRESENT),
+        # ... but "nor is" negates what follows it, and a hypothetical "if" runs past the verb
+        ("The bone is intact. Nor is there a soft tissue mass.", "rg:SoftTissueMass", Assertion.ABSENT),
+        ("If the lesion is purely lytic, a simple cyst is likely.", "rg:LyticLesion", Assertion.UNCERTAIN),
+    ],
+)
+def test_negation_scope_and_pseudo_negation(nlp, text: str, concept: str, assertion: Assertion) -> None:  # type: ignore[no-untyped-def]
+    assert _concepts(nlp, text).get(concept) is assertion
+
+
+def test_a_terminator_can_end_the_scope_of_one_category_only() -> None:
+    neg = Trigger(0, 1, ContextRule("neg", "no", ContextCategory.NEGATED))
+    hyp = Trigger(0, 1, ContextRule("hyp", "if", ContextCategory.HYPOTHETICAL))
+    verb = Trigger(2, 3, ContextRule("is", "is", ContextCategory.TERMINATE, Direction.FORWARD,
+                                     ends=ContextCategory.NEGATED))  # fmt: skip
+    assert assign_context([(3, 4)], [neg, verb])[0].assertion is Assertion.PRESENT
+    assert assign_context([(3, 4)], [hyp, verb])[0].assertion is Assertion.UNCERTAIN
+
+
+def test_a_container_noun_is_no_finding_of_its_own(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _findings(nlp, "There are several small foci of low density in the left parietal lobe.")
+    assert [(f.concept, f.text) for f in found] == [("rg:HypodenseLesion", "low density")]
+    # a site with no other finding in reach places a standalone enhancement
+    (enh,) = _findings(nlp, "Areas of enhancement in the liver.")
+    assert [s.concept for s in enh.sites] == ["rg:Liver"]

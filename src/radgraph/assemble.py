@@ -330,6 +330,22 @@ def _refers_to(anaphor: Mention, antecedent: _Draft, onto: Ontology) -> bool:
     return anaphor.concept in _BARE and onto.is_a(antecedent.concept, "rg:Lesion")
 
 
+#: Nouns that only hold the finding named after them: "a focus of restricted diffusion", "areas of low density".
+_CONTAINERS = frozenset({"focus", "foci", "area", "areas", "region", "regions", "zone", "zones", "spot", "spots"})
+_CONTAINER_GAP = re.compile(r"^\s+of\s+(?:[\w-]+\s+){0,3}$", re.I)
+
+
+def _container(i: int, ms: Sequence[Mention], text: str) -> bool:
+    """Tell whether the finding mention *i* is a container noun for the finding that follows it."""
+    m = ms[i]
+    if m.text.lower() not in _CONTAINERS or i + 1 >= len(ms):
+        return False
+    nxt = ms[i + 1]
+    if nxt.kind not in (ConceptKind.FINDING, ConceptKind.SIGNAL, ConceptKind.ENHANCEMENT):
+        return False
+    return bool(_CONTAINER_GAP.match(text[m.end : nxt.start]))
+
+
 def _sentence_findings(
     ms: Sequence[Mention], text: str, onto: Ontology, earlier: list[_Draft], carried: list[Curie]
 ) -> list[_Draft]:
@@ -344,7 +360,7 @@ def _sentence_findings(
     anaphors: list[tuple[Mention, _Draft]] = []
     for i, m in enumerate(ms):
         if m.kind is ConceptKind.FINDING:
-            if _anatomic_fat(m, ms[i - 1] if i else None, text):
+            if _anatomic_fat(m, ms[i - 1] if i else None, text) or _container(i, ms, text):
                 continue
             if m.anaphoric:
                 ante = next((d for d in reversed(earlier + heads) if _refers_to(m, d, onto)), None)
@@ -399,6 +415,8 @@ def _sentence_findings(
             d.partner = partner
         signal_heads.append(d)
     heads.extend(signal_heads)
+    enhancement_heads: list[_Draft] = []
+    unplaced: list[Mention] = []
     for m in ms:
         kind = m.kind
         if kind in (ConceptKind.SEQUENCE, ConceptKind.MODALITY):
@@ -416,6 +434,7 @@ def _sentence_findings(
                 if h is not None:
                     d.sites.extend(h.sites)
                 heads.append(d)
+                enhancement_heads.append(d)
                 if h is not None:
                     h.enhancement = h.enhancement or m.concept
                 continue
@@ -427,13 +446,15 @@ def _sentence_findings(
             continue
         h = near(m) or (_nearest(text, m, signal_heads) if signal_heads else None)
         if h is None:
+            unplaced.append(m)
             continue
-        if kind is ConceptKind.SITE:
-            h.sites.append(m.concept)
-        elif kind is ConceptKind.LATERALITY:
-            h.laterality.append(m.concept)
-        else:
-            h.chronicity = h.chronicity or m.concept
+        _qualify(h, m)
+    # with no other finding in reach, a site or side describes a standalone enhancement ("areas of enhancement
+    # in the liver")
+    for m in unplaced:
+        e = _nearest(text, m, enhancement_heads) if enhancement_heads else None
+        if e is not None and _gap(text, m, e.mention) <= _ATTACH_WINDOW:
+            _qualify(e, m)
     for sh in signal_heads:
         if sh.partner is not None:
             sh.sites.extend(sh.partner.sites)
@@ -444,6 +465,16 @@ def _sentence_findings(
     heads.extend(coordinated)  # after attachment: the coordinated site is their only one
     heads.extend(_predicates(plain, ms, text, onto))
     return [h for h in heads if not _idle_participle(h, heads, text)]
+
+
+def _qualify(h: _Draft, m: Mention) -> None:
+    """Attach a site, side or chronicity mention to a draft."""
+    if m.kind is ConceptKind.SITE:
+        h.sites.append(m.concept)
+    elif m.kind is ConceptKind.LATERALITY:
+        h.laterality.append(m.concept)
+    else:
+        h.chronicity = h.chronicity or m.concept
 
 
 #: Parts of a lesion that have a signal of their own ("the periphery is hyperintense", "a hypointense core").

@@ -73,6 +73,7 @@ def _in_scope(target: tuple[int, int], trig: Trigger, terminators: Sequence[Trig
         return False  # a trigger inside the target is part of its name
     rule = trig.rule
     limit = rule.max_scope
+    terminators = [x for x in terminators if x.rule.ends in (None, rule.category)]
     # a trigger that overlaps the target's edge ("no focal" before "focal deficit") still scopes over it
     forward = trig.start < ts and rule.direction in (Direction.FORWARD, Direction.BIDIRECTIONAL)
     backward = trig.end > te and rule.direction in (Direction.BACKWARD, Direction.BIDIRECTIONAL)
@@ -85,6 +86,7 @@ def _in_scope(target: tuple[int, int], trig: Trigger, terminators: Sequence[Trig
             return False
         return not any(trig.end <= x.start and x.end <= ts for x in terminators)
     if backward:
+        terminators = [x for x in terminators if x.rule.direction is not Direction.FORWARD]
         if limit is not None and trig.start - te > limit:
             return False
         return not any(te <= x.start and x.end <= trig.start for x in terminators)

@@ -71,6 +71,7 @@ class ConceptKind(StrEnum):
     ENHANCEMENT = "enhancement"
     CHRONICITY = "chronicity"
     DESCRIPTOR = "descriptor"
+    MEASUREMENT = "measurement"
     OTHER = "other"
 
 

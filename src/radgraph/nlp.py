@@ -20,6 +20,7 @@ from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
 from radgraph import context as _context  # noqa: F401  (registers the factory)
+from radgraph import measurements as _measurements  # noqa: F401
 from radgraph import mentions as _mentions  # noqa: F401
 from radgraph import sections as _sections  # noqa: F401
 from radgraph.assemble import assemble
@@ -51,6 +52,7 @@ class PipelineConfig:
     section_rules: str = "builtin:sections"
     context_rules: str = "builtin:context"
     finding_rules: str = "builtin:findings"
+    measurement_rules: str = "builtin:measurements"
     discussion_gap: int = 3
 
 
@@ -82,7 +84,7 @@ def _tune_tokenizer(nlp: Language) -> None:
 
 
 def build_nlp(ontology: Ontology | None = None, config: PipelineConfig = PipelineConfig()) -> Language:
-    """Assemble the pipeline: sentencizer, sections, normalizer, mentions, context.
+    """Assemble the pipeline: sentencizer, sections, normalizer, mentions, measurements, context.
 
     With no *ontology* the packaged one is used; a custom ontology is stored with the pipeline
     by ``nlp.to_disk`` and restored by ``spacy.load``.
@@ -98,6 +100,7 @@ def build_nlp(ontology: Ontology | None = None, config: PipelineConfig = Pipelin
     if ontology is not None:
         assert isinstance(matcher, MentionMatcher)
         matcher.set_ontology(ontology)
+    nlp.add_pipe("radgraph_measurements", config={"rules": config.measurement_rules})
     nlp.add_pipe("radgraph_context", config={"rules": config.context_rules})
     return nlp
 
@@ -140,11 +143,14 @@ def mentions_of(doc: Doc) -> list[Mention]:
     out: list[Mention] = []
     for span in doc.spans[MENTIONS_KEY] if MENTIONS_KEY in doc.spans else []:
         ext = span._
+        end = span.end_char
+        if ext.rg_rule and ext.rg_rule.startswith("measurement:") and span.text.endswith("."):
+            end -= 1  # a unit with the sentence's full stop is one token ("10^9/L.")
         out.append(
             Mention(
                 start=span.start_char,
-                end=span.end_char,
-                text=span.text,
+                end=end,
+                text=doc.text[span.start_char : end],
                 concept=ext.rg_concept,
                 kind=_KINDS[ext.rg_kind],
                 rule_id=ext.rg_rule or "",

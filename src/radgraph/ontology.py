@@ -42,6 +42,7 @@ _KIND_ROOTS: tuple[tuple[str, ConceptKind], ...] = (
     ("rg:EnhancementCharacteristic", ConceptKind.ENHANCEMENT),
     ("rg:Chronicity", ConceptKind.CHRONICITY),
     ("rg:Descriptor", ConceptKind.DESCRIPTOR),
+    ("rg:ClinicalMeasurement", ConceptKind.MEASUREMENT),
 )
 
 

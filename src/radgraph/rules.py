@@ -1,4 +1,4 @@
-"""Rule files: section headings, ConText triggers and extra finding patterns, validated on load.
+"""Rule files: section headings, ConText triggers, extra finding patterns and measurement ranges, validated on load.
 
 Rules are JSON Lines in ``radgraph/resources/rules/`` (or any path). Each line is checked by
 its rule class's ``from_dict``: unknown keys, missing ids and bad values raise
@@ -85,13 +85,19 @@ class SectionRule:
 
 @dataclass(frozen=True, slots=True)
 class ContextRule:
-    """A ConText trigger phrase, its category, scope direction and maximum scope in tokens."""
+    """A ConText trigger phrase, its category, scope direction and maximum scope in tokens.
+
+    A terminator (category ``terminate``) ends every scope it lies in, or with ``direction``
+    ``forward`` only the scopes running forward, and with ``ends`` only those of one category
+    ("is" ends the scope of a negation before it, not that of "if").
+    """
 
     id: str
     literal: str
     category: ContextCategory
     direction: Direction = Direction.FORWARD
     max_scope: int | None = None
+    ends: ContextCategory | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], where: str) -> ContextRule:
@@ -106,11 +112,14 @@ class ContextRule:
             scope = data.get("max_scope")
             if scope is not None and (not isinstance(scope, int) or scope < 1):
                 raise ValueError(f"'max_scope' must be a positive integer, got {scope!r}")
+            ends = ContextCategory(data["ends"]) if data.get("ends") is not None else None
+            if ends is not None and category is not ContextCategory.TERMINATE:
+                raise ValueError("'ends' is for terminators only")
         except KeyError as exc:
             raise RuleError(f"{where}: missing key {exc}") from None
         except ValueError as exc:
             raise RuleError(f"{where}: {exc}") from None
-        return cls(data["id"], literal, category, direction, scope)
+        return cls(data["id"], literal, category, direction, scope, ends)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +150,121 @@ class FindingRule:
         if assertion not in (None, "present", "absent", "uncertain"):
             raise RuleError(f"{where}: 'assertion' must be present, absent or uncertain, got {assertion!r}")
         return cls(data["id"], Curie(concept), literal, bool(data.get("case_sensitive", False)), assertion)
+
+
+@dataclass(frozen=True, slots=True)
+class Rescale:
+    """A unit conversion applied to a value before it is compared with a range.
+
+    It applies when the value lies in ``[min, max)`` and, with ``unit``, when the unit written after
+    the value matches that case-insensitive regular expression; the value becomes
+    ``(value + offset) * factor``.
+    """
+
+    factor: float
+    offset: float = 0.0
+    min: float | None = None
+    max: float | None = None
+    unit: str | None = None
+
+    def applies(self, value: float, unit_text: str) -> bool:
+        """Tell whether this conversion applies to a value written with *unit_text* after it."""
+        if self.min is not None and value < self.min:
+            return False
+        if self.max is not None and value >= self.max:
+            return False
+        return self.unit is None or re.search(self.unit, unit_text, re.I) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class MeasurementRule:
+    """The reference range of a measurement and the findings a value outside it names.
+
+    A value below ``low`` names ``below`` and one above ``high`` names ``above`` (in the unit of the
+    range, after the first applicable ``rescale``); a rule without a range reads written results only
+    ("inflammatory markers were raised"). ``min_age`` keeps a rule to patients at least that
+    old when the case states an age (a child's normal heart rate is an adult's tachycardia).
+    ``plausible`` bounds the values the measurement can take; others are not its value (a pulse
+    graded 2). ``reference`` says where the range comes from.
+    """
+
+    id: str
+    measure: Curie
+    reference: str
+    low: float | None = None
+    high: float | None = None
+    below: Curie | None = None
+    above: Curie | None = None
+    rescale: tuple[Rescale, ...] = ()
+    min_age: int | None = None
+    plausible: tuple[float, float] | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str) -> MeasurementRule:
+        """Validate and build a rule from one JSON object."""
+        _check_keys(cls, data, where)
+        curies = {k: data.get(k) for k in ("measure", "below", "above")}
+        for k, v in curies.items():
+            if (v is not None or k == "measure") and (not isinstance(v, str) or not is_curie(v)):
+                raise RuleError(f"{where}: {k!r} must be a CURIE with a known prefix, got {v!r}")
+        if not isinstance(data.get("reference"), str) or not data["reference"].strip():
+            raise RuleError(f"{where}: every measurement rule needs a 'reference'")
+        low, high = data.get("low"), data.get("high")
+        for k, v in (("low", low), ("high", high), ("min_age", data.get("min_age"))):
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
+                raise RuleError(f"{where}: {k!r} must be a number, got {v!r}")
+        if (low is not None and data.get("below") is None) or (high is not None and data.get("above") is None):
+            raise RuleError(f"{where}: 'low' needs 'below' and 'high' needs 'above'")
+        if data.get("below") is None and data.get("above") is None:
+            raise RuleError(f"{where}: a measurement rule names a finding 'below' or 'above' its range")
+        if low is not None and high is not None and low >= high:
+            raise RuleError(f"{where}: 'low' ({low}) must be below 'high' ({high})")
+        rescale: list[Rescale] = []
+        for i, r in enumerate(data.get("rescale") or []):
+            try:
+                if not isinstance(r, dict) or set(r) - {"factor", "offset", "min", "max", "unit"}:
+                    raise ValueError("each 'rescale' entry is an object with factor, offset, min, max, unit")
+                if r.get("unit") is not None:
+                    re.compile(r["unit"])
+                rescale.append(Rescale(float(r["factor"]), float(r.get("offset", 0.0)), r.get("min"), r.get("max"),
+                                       r.get("unit")))  # fmt: skip
+            except (KeyError, ValueError, TypeError, re.error) as exc:
+                raise RuleError(f"{where}: rescale[{i}]: {exc}") from None
+        plausible = data.get("plausible")
+        if plausible is not None:
+            ok = isinstance(plausible, list) and len(plausible) == 2
+            if not ok or not all(isinstance(v, int | float) for v in plausible) or plausible[0] >= plausible[1]:
+                raise RuleError(f"{where}: 'plausible' must be [lowest, highest], got {plausible!r}")
+        return cls(
+            data["id"], Curie(data["measure"]), data["reference"], low, high,
+            Curie(data["below"]) if data.get("below") else None,
+            Curie(data["above"]) if data.get("above") else None,
+            tuple(rescale), data.get("min_age"),
+            (float(plausible[0]), float(plausible[1])) if plausible is not None else None,
+        )  # fmt: skip
+
+    def convert(self, value: float, unit_text: str = "") -> float:
+        """Return *value* in the unit of the range."""
+        for r in self.rescale:
+            if r.applies(value, unit_text):
+                return (value + r.offset) * r.factor
+        return value
+
+    def plausible_value(self, value: float, unit_text: str = "") -> bool:
+        """Tell whether a value can be this measurement's (in the range's unit): "pulse 2" is a grade."""
+        if self.plausible is None:
+            return True
+        v = self.convert(value, unit_text)
+        return self.plausible[0] <= v <= self.plausible[1]
+
+    def finding(self, value: float, unit_text: str = "") -> Curie | None:
+        """Return the finding a value names, or ``None`` within the range."""
+        v = self.convert(value, unit_text)
+        if self.low is not None and v < self.low:
+            return self.below
+        if self.high is not None and v > self.high:
+            return self.above
+        return None
 
 
 R = TypeVar("R")

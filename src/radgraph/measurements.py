@@ -1,0 +1,198 @@
+r"""Measured values: a vital sign or laboratory value outside its reference range is a finding.
+
+The spaCy component ``radgraph_measurements`` runs after ``radgraph_mentions``. A measurement
+mention (``rg:OxygenSaturation``, ``rg:WhiteBloodCellCount``) followed in its sentence by a value
+("SpO2 89% on room air", "WBC is 14 x 10^9/L") or a written result ("inflammatory markers were
+normal", "platelets were low") becomes a mention of the finding the result names, spanning the
+measurement and its value, so that context, assembly and the graph treat it like any other
+finding. A normal written result names the finding as absent when the measurement is abnormal
+one way only (raised inflammatory markers, a low haemoglobin). A value within the range, or one
+that cannot be the measurement's (a pulse graded "2+", a heart rate of 3), leaves the mention a
+measurement, which names nothing. The ranges are data: ``rules/measurements.jsonl``.
+
+>>> from radgraph.nlp import build_nlp, extract
+>>> from radgraph.model import Report
+>>> ex = extract(build_nlp(), Report("t", "History\n\nTachycardic, SpO2 89% on room air, WBC 7.1."))
+>>> [(f.concept, f.text) for f in ex.findings]
+[('rg:Tachycardia', 'Tachycardic'), ('rg:Hypoxia', 'SpO2 89%')]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from radgraph.demographics import patient_from_text
+from radgraph.errors import OntologyError
+from radgraph.extensions import MENTIONS_KEY, register_extensions
+from radgraph.model import ConceptKind
+from radgraph.ontology import Ontology
+from radgraph.rules import MeasurementRule, load_rules
+
+#: Units written as a ratio: "mg/dL", "mmol/L", "umol/L", "mm/h", "K/uL".
+_PER = (
+    r"(?:mg|g|mmol|[uµμ]mol|mcg|[uµμ]g|ng|pg|m?iu|u|meq|k|mm|cells)\s*/\s*(?:dl|l|ml|[uµμ]l|h|hr|hour|mm3|cumm)\b"
+)
+#: Words between a measurement and its value: "WBC is 14", "a heart rate of 118", "SpO2: 89%".
+_LEAD = r"[\s:=(,-]*(?:(?:is|was|were|are|of|at|measured|measuring|reading|levels?|counts?|initially|now)\s*[:=(]?\s*)*"
+_VALUE = re.compile(
+    _LEAD + r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<grade>\s*\+)?"
+    r"(?:\s*/\s*\d+(?:\.\d+)?)?"  # a second value: diastolic pressure, haematocrit after "H/H"
+    r"(?P<unit>\s*(?:%|°\s*[CF]?\b|(?:x|×)\s*10\s*\^?\s*\d+\s*/\s*[lµμu]l?\b|" + _PER + r"|mm\s*Hg|bpm|/min"
+    r"|[CF]\b|K\b|k\b))?",
+    re.I,
+)
+#: A test of another specimen before the measurement: "CSF white count of 98", "UA: WBC of 13".
+_OTHER_SPECIMEN = re.compile(
+    r"\b(?:CSF|UA|urine|urinalysis|fluid|cell\s+counts?|pleural|peritoneal|ascitic|synovial|joint|aspirate|BAL|stool"
+    r"|sputum)\b[^.;\n]*$",
+    re.I,
+)
+#: A written result after the measurement ("were normal", "is elevated") or before it ("raised CRP").
+_RESULT_AFTER = re.compile(
+    r"[\s:,-]*(?:(?:levels?|counts?|values?)\s+)?(?:(?:is|was|were|are|remained|remains|came\s+back)\s+)?"
+    r"(?:(?P<normal>normal|within\s+normal\s+limits|wnl|unremarkable)|(?P<high>elevated|raised|high|increased)"
+    r"|(?P<low>low|decreased|reduced|depressed))\b",
+    re.I,
+)
+_RESULT_BEFORE = re.compile(
+    r"\b(?:(?P<normal>normal)|(?P<high>elevated|raised|high|increased)|(?P<low>low|decreased|reduced))\s+$", re.I
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What a measurement mention says: the finding it names, and the characters it spans."""
+
+    finding: str
+    start: int
+    end: int
+    normal: bool = False
+
+
+def _rule_for(concept: str, rules: Mapping[str, MeasurementRule], onto: Ontology) -> MeasurementRule | None:
+    """The rule of a measurement or of its nearest ancestor that has one."""
+    if concept in rules:
+        return rules[concept]
+    for a in sorted(onto.ancestors(concept), key=lambda c: -onto.depth(c)):
+        if a in rules:
+            return rules[a]
+    return None
+
+
+def read_measurement(
+    rule: MeasurementRule, text: str, start: int, end: int, limit: int, age: int | None = None
+) -> Reading | None:
+    """Read the result of the measurement at ``text[start:end]`` (up to *limit*, its sentence's end)."""
+    if rule.min_age is not None and age is not None and age < rule.min_age:
+        return None
+    if _OTHER_SPECIMEN.search(text[max(0, start - 60) : start]):
+        return None
+    after = text[end:limit]
+    m = _VALUE.match(after)
+    if m is not None and not m.group("grade"):
+        value = float(m.group("num").replace(",", ""))
+        unit = m.group("unit") or ""
+        if not rule.plausible_value(value, unit):
+            return None
+        finding = rule.finding(value, unit)
+        if finding is None:
+            return None
+        stop = end + (m.end("unit") if m.group("unit") else m.end("num"))
+        return Reading(finding, start, stop)
+    written = _RESULT_AFTER.match(after)
+    span = (start, end + written.end()) if written else None
+    if written is None:
+        lo = max(0, start - 24)
+        written = _RESULT_BEFORE.search(text[lo:start])
+        span = (lo + written.start(), end) if written else None
+    if written is None or span is None:
+        return None
+    if written.group("normal"):
+        # "inflammatory markers were normal" rules out their elevation; a normal heart rate, which could
+        # have been too fast or too slow, names no one finding
+        if (rule.above is None) == (rule.below is None):
+            return None
+        return Reading(rule.above or rule.below, *span, normal=True)  # type: ignore[arg-type]
+    finding = rule.above if written.group("high") else rule.below
+    return Reading(finding, *span) if finding else None
+
+
+def _repeats(reading: Reading, before: Span | None, text: str) -> bool:
+    """Tell whether the value only backs a finding named just before it: "tachycardic (HR 118)"."""
+    if before is None or before._.rg_concept != reading.finding:
+        return False
+    return re.fullmatch(r"[\s,:(\[-]*", text[before.end_char : reading.start]) is not None
+
+
+class MeasurementReader:
+    """spaCy component ``radgraph_measurements``: measurement mentions with an abnormal result → findings."""
+
+    def __init__(self, nlp: Language, name: str, rules: str) -> None:
+        register_extensions()
+        self.nlp = nlp
+        self.name = name
+        self.rules_source = rules
+        loaded = load_rules(rules, MeasurementRule.from_dict) if rules else []
+        self.rules: dict[str, MeasurementRule] = {str(r.measure): r for r in loaded}
+
+    def _ontology(self) -> Ontology:
+        matcher = self.nlp.get_pipe("radgraph_mentions")
+        onto: Ontology | None = getattr(matcher, "ontology", None)
+        if onto is None:
+            raise OntologyError("radgraph_measurements needs radgraph_mentions with an ontology before it")
+        return onto
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Replace measurement mentions that report an abnormal result by finding mentions."""
+        spans = list(doc.spans[MENTIONS_KEY]) if MENTIONS_KEY in doc.spans else []
+        if not any(s._.rg_kind == ConceptKind.MEASUREMENT.value for s in spans):
+            return doc
+        onto = self._ontology()
+        for r in self.rules.values():
+            if r.measure not in onto:
+                raise OntologyError(f"measurement rule {r.id!r} names unknown concept {r.measure!r}")
+        age = patient_from_text(doc.text[:3000]).age
+        text = doc.text
+        out: list[Span] = []
+        drop: set[int] = set()
+        for i, span in enumerate(spans):
+            if span._.rg_kind != ConceptKind.MEASUREMENT.value:
+                continue
+            rule = _rule_for(span._.rg_concept, self.rules, onto)
+            if rule is None:
+                continue
+            reading = read_measurement(rule, text, span.start_char, span.end_char, span.sent.end_char, age)
+            if reading is None or _repeats(reading, spans[i - 1] if i else None, text):
+                continue
+            new = doc.char_span(reading.start, reading.end, label="", alignment_mode="expand")
+            if new is None:
+                continue
+            kind = onto.kind(reading.finding).value
+            new = Span(doc, new.start, new.end, label=kind)
+            new._.rg_concept = reading.finding
+            new._.rg_kind = kind
+            new._.rg_rule = f"measurement:{rule.id}"
+            new._.rg_lexical_assertion = "absent" if reading.normal else None
+            drop.add(i)
+            drop.update(j for j, o in enumerate(spans) if j != i and o.start < new.end and new.start < o.end)
+            out.append(new)
+        if out:
+            kept = [s for j, s in enumerate(spans) if j not in drop] + out
+            doc.spans[MENTIONS_KEY] = sorted(kept, key=lambda s: (s.start, s.end))
+        return doc
+
+
+@Language.factory(
+    "radgraph_measurements",
+    default_config={"rules": "builtin:measurements"},
+    assigns=["doc.spans"],
+    requires=["doc.spans"],
+)
+def make_measurements(nlp: Language, name: str, rules: str) -> MeasurementReader:
+    """Create the measurement reader (registered as a spaCy factory)."""
+    return MeasurementReader(nlp, name, rules)

@@ -1,0 +1,128 @@
+"""Vital signs and laboratory values: a value outside its reference range is a finding.
+
+Every sentence here is synthetic.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from radgraph.errors import RuleError
+from radgraph.measurements import read_measurement
+from radgraph.model import Assertion, Report
+from radgraph.nlp import extract
+from radgraph.rules import MeasurementRule, load_rules
+
+
+def _found(nlp, text: str) -> dict[str, tuple[Assertion, str]]:  # type: ignore[no-untyped-def]
+    ex = extract(nlp, Report("t", "History\n\n" + text))
+    return {f.concept: (f.assertion, f.text) for f in ex.findings}
+
+
+@pytest.mark.parametrize(
+    ("text", "concept", "span"),
+    [
+        ("A 40-year-old man with SpO2 89% on room air.", "rg:Hypoxia", "SpO2 89%"),
+        ("Labs: WBC is 14 x 10^9/L on admission.", "rg:Leukocytosis", "WBC is 14 x 10^9/L"),
+        ("Labs: white count of 18,500.", "rg:Leukocytosis", "white count of 18,500"),  # per microlitre
+        ("Plt 548, Na 128.", "rg:Thrombocytosis", "Plt 548"),
+        ("Plt 548, Na 128.", "rg:Hyponatremia", "Na 128"),
+        ("WBC 13.2 H/H 14/40 plt 123", "rg:Thrombocytopenia", "plt 123"),
+        ("WBC 13.2 H/H 14/40 plt 123", "rg:Leukocytosis", "WBC 13.2"),  # "H/H" is no unit
+        ("Temp 101.2 F on admission.", "rg:Fever", "Temp 101.2 F"),  # Fahrenheit
+        ("Temperature 38.6 C.", "rg:Fever", "Temperature 38.6 C"),
+        ("BP 85/50 and HR 48 in a 60-year-old woman.", "rg:Hypotension", "BP 85/50"),
+        ("BP 85/50 and HR 48 in a 60-year-old woman.", "rg:Bradycardia", "HR 48"),
+        ("Serum calcium 3.1 mmol/L.", "rg:Hypercalcemia", "Serum calcium 3.1 mmol/L"),
+        ("Creatinine 210 umol/L.", "rg:ElevatedCreatinine", "Creatinine 210 umol/L"),
+        ("CRP 4.5 mg/dL.", "rg:ElevatedInflammatoryMarkers", "CRP 4.5 mg/dL"),  # 45 mg/L
+        ("Platelets were low.", "rg:Thrombocytopenia", "Platelets were low"),
+        ("Raised CRP.", "rg:ElevatedInflammatoryMarkers", "Raised CRP"),
+    ],
+)
+def test_a_value_outside_its_range_names_a_finding(nlp, text: str, concept: str, span: str) -> None:  # type: ignore[no-untyped-def]
+    assert _found(nlp, text).get(concept) == (Assertion.PRESENT, span)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "WBC 7.2, Plt 250, Na 140, CRP 3.",  # within range
+        "A 3-year-old boy, HR 130, RR 30.",  # a child's rates
+        "Distal pulses 2+ bilaterally.",  # a graded pulse is no rate
+        "Urine glucose 500 mg/dL.",  # a urine test is not blood glucose
+        "CSF white count of 98.",  # nor is a count in another fluid
+        "Cell count revealed RBC 386, WBC 133.",
+        "Normal heart rate and rhythm.",  # normal either way: names no one finding
+    ],
+)
+def test_values_within_range_or_not_values_name_nothing(nlp, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert _found(nlp, text) == {}
+
+
+def test_a_low_haemoglobin_names_anaemia_a_condition_of_the_history(nlp) -> None:  # type: ignore[no-untyped-def]
+    ex = extract(nlp, Report("t", "History\n\nHb 85 g/L on admission."))  # grams per litre
+    assert [(d.concept, d.text) for d in ex.diagnoses] == [("rg:Anemia", "Hb 85 g/L")]
+
+
+def test_a_normal_result_rules_out_the_one_way_finding(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _found(nlp, "There was no fever, and inflammatory markers were normal.")
+    assert found["rg:ElevatedInflammatoryMarkers"] == (Assertion.ABSENT, "inflammatory markers were normal")
+    assert found["rg:Fever"][0] is Assertion.ABSENT
+
+
+def test_a_value_backing_a_named_finding_is_not_a_second_one(nlp) -> None:  # type: ignore[no-untyped-def]
+    ex = extract(nlp, Report("t", "History\n\nShe was tachycardic (HR 118) and tachypneic."))
+    assert [f.text for f in ex.findings if f.concept == "rg:Tachycardia"] == ["tachycardic"]
+    # a heart rate word is no site: "heart" must not place the neck-vein finding in the heart
+    ex = extract(nlp, Report("t", "Exam\n\nNo jugular venous distention. Normal heart rate."))
+    assert {f.concept for f in ex.findings} == {"rg:Dilatation"}
+
+
+def test_negation_applies_to_a_measured_finding(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _found(nlp, "Fever was ruled out; there was no SpO2 below 85% at any time.")
+    assert found.get("rg:Hypoxia", (Assertion.ABSENT,))[0] is Assertion.ABSENT
+
+
+def test_builtin_ranges_are_valid_and_name_known_concepts(ontology) -> None:  # type: ignore[no-untyped-def]
+    rules = load_rules("builtin:measurements", MeasurementRule.from_dict)
+    assert len({r.measure for r in rules}) == len(rules) >= 15
+    for r in rules:
+        assert r.measure in ontology and ontology.kind(r.measure).value == "measurement", r.id
+        for c in (r.below, r.above):
+            assert c is None or ontology.kind(c).value in ("finding", "condition"), (r.id, c)
+        assert r.reference
+
+
+def test_reading_uses_the_rule_alone() -> None:
+    rule = MeasurementRule.from_dict(
+        {"id": "x", "measure": "rg:HeartRate", "low": 60, "high": 100, "below": "rg:Bradycardia",
+         "above": "rg:Tachycardia", "min_age": 16, "plausible": [20, 250], "reference": "test"},
+        "t",
+    )  # fmt: skip
+    text = "HR: 130 bpm"
+    r = read_measurement(rule, text, 0, 2, len(text), age=40)
+    assert r is not None and (r.finding, text[r.start : r.end]) == ("rg:Tachycardia", "HR: 130 bpm")
+    assert read_measurement(rule, text, 0, 2, len(text), age=5) is None  # a child
+    assert read_measurement(rule, "HR 300", 0, 2, 6) is None  # not a heart rate
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"id": "x", "measure": "HeartRate", "high": 1, "above": "rg:Tachycardia", "reference": "r"}', "CURIE"),
+        ('{"id": "x", "measure": "rg:HeartRate", "high": 1, "reference": "r"}', "needs 'above'"),
+        ('{"id": "x", "measure": "rg:HeartRate", "high": 1, "above": "rg:Tachycardia"}', "reference"),
+        ('{"id": "x", "measure": "rg:HeartRate", "low": 5, "high": 1, "below": "rg:Bradycardia", '
+         '"above": "rg:Tachycardia", "reference": "r"}', "must be below"),
+        ('{"id": "x", "measure": "rg:HeartRate", "high": 1, "above": "rg:Tachycardia", "reference": "r", '
+         '"rescale": [{"factor": 2, "unit": "("}]}', "rescale"),
+        ('{"id": "x", "measure": "rg:HeartRate", "high": 1, "above": "rg:Tachycardia", "reference": "r", '
+         '"plausible": [5]}', "plausible"),
+    ],
+)
+def test_bad_measurement_rules_are_rejected(tmp_path, line: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    p = tmp_path / "m.jsonl"
+    p.write_text(line + "\n")
+    with pytest.raises(RuleError, match=message):
+        load_rules(str(p), MeasurementRule.from_dict)
