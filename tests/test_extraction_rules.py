@@ -284,6 +284,11 @@ def test_a_heterogeneous_signal_said_of_a_lesion_only_qualifies_it(nlp) -> None:
         # ... but "nor is" negates what follows it, and a hypothetical "if" runs past the verb
         ("The bone is intact. Nor is there a soft tissue mass.", "rg:SoftTissueMass", Assertion.ABSENT),
         ("If the lesion is purely lytic, a simple cyst is likely.", "rg:LyticLesion", Assertion.UNCERTAIN),
+        # a backward uncertainty does not reach over ", and" into the clause before
+        ("Enhancement is typically strong, and necrosis is uncommon.", "rg:ContrastEnhancement", Assertion.PRESENT),
+        ("Enhancement is typically strong, and necrosis is uncommon.", "rg:TissueNecrosis", Assertion.UNCERTAIN),
+        # "occasionally", like "sometimes", states a finding (the guideline's convention)
+        ("Meningeal enhancement is occasionally seen.", "rg:ContrastEnhancement", Assertion.PRESENT),
     ],
 )
 def test_negation_scope_and_pseudo_negation(nlp, text: str, concept: str, assertion: Assertion) -> None:  # type: ignore[no-untyped-def]

@@ -84,7 +84,8 @@ def _in_scope(target: tuple[int, int], trig: Trigger, terminators: Sequence[Trig
     if forward:
         if limit is not None and ts - trig.end > limit:
             return False
-        return not any(trig.end <= x.start and x.end <= ts for x in terminators)
+        ahead = (x for x in terminators if x.rule.direction is not Direction.BACKWARD)
+        return not any(trig.end <= x.start and x.end <= ts for x in ahead)
     if backward:
         terminators = [x for x in terminators if x.rule.direction is not Direction.FORWARD]
         if limit is not None and trig.start - te > limit:
