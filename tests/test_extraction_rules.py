@@ -310,3 +310,18 @@ def test_a_container_noun_is_no_finding_of_its_own(nlp) -> None:  # type: ignore
     # a site with no other finding in reach places a standalone enhancement
     (enh,) = _findings(nlp, "Areas of enhancement in the liver.")
     assert [s.concept for s in enh.sites] == ["rg:Liver"]
+
+
+def test_a_bibliography_inside_an_imported_section_is_not_read(nlp) -> None:  # type: ignore[no-untyped-def]
+    from radgraph.model import Section, SectionCategory
+    from radgraph.rules import SectionRule, load_rules
+    from radgraph.sections import split_references
+
+    text = ("Discussion\n\nLung masses may cavitate.\n\nREFERENCES:\n\nGreen, A. et al.  Benign Bone Tumors.  "
+            "Course Lectures, 45:p. 426-46, 1991.\n=====\nThe patient also had headaches.\n")  # fmt: skip
+    sections = (Section(SectionCategory.DISCUSSION, "Discussion", 0, 12, len(text) - 1),)
+    split = split_references(text, sections, load_rules("builtin:sections", SectionRule.from_dict))
+    assert [s.category for s in split] == [SectionCategory.DISCUSSION, SectionCategory.REFERENCE,
+                                           SectionCategory.DISCUSSION]  # fmt: skip
+    spans = [text[f.start : f.end] for f in extract(nlp, Report("t", text, sections=sections)).findings]
+    assert "Lung masses" in spans and "headaches" in spans and "Bone Tumors" not in spans

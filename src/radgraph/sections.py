@@ -2,8 +2,8 @@
 
 The algorithm is a pure function over text (:func:`detect_sections`); the spaCy component
 ``radgraph_sections`` only adapts a ``Doc``: it stores the sections in ``Doc._.rg_sections``
-(unless an importer already set them) and starts a sentence at every section body, blank line
-and list item.
+(when an importer already set them, it only splits off a bibliography inside one,
+:func:`split_references`) and starts a sentence at every section body, blank line and list item.
 
 >>> from radgraph.rules import SectionRule, load_rules
 >>> rules = load_rules("builtin:sections", SectionRule.from_dict)
@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -113,6 +113,50 @@ def detect_sections(text: str, rules: Sequence[SectionRule], *, gap: int = 3) ->
     return sections
 
 
+#: A line of a bibliography: a year, "et al", a URL, a volume or page range, a journal or publisher word.
+_CITATION_LINE = re.compile(
+    r"\b(?:19|20)\d{2}\b|\bet al\b|www\.|https?:|\baccessed\b|\bvol\.|\bjournal\b|\bpmid\b|\bdoi\b|\bedition\b"
+    r"|\bpublishers?\b|\bpress\b|\blecture\b|\bpp?\.\s*\d|\d+\s*[-\u2013]\s*\d+|^\s*\d+[.)]\s",
+    re.I,
+)
+
+
+def _bibliography_end(text: str, start: int, end: int) -> int:
+    """Where a bibliography that starts at *start* ends: at the first line that cites nothing."""
+    for m in _LINE.finditer(text, start, end):
+        line = m.group(0)
+        if not line:
+            break
+        if line.strip() and not _CITATION_LINE.search(line):
+            return m.start()
+    return end
+
+
+def split_references(text: str, sections: Sequence[Section], rules: Sequence[SectionRule]) -> list[Section]:
+    """Split a bibliography off the sections an importer made ("REFERENCES:" inside a discussion field).
+
+    The bibliography runs from its heading over the lines that cite something; text after it
+    (a teaching file may go on with more of the case) keeps the section's category.
+    """
+    refs = [r for r in rules if r.category is SectionCategory.REFERENCE]
+    heads = _headings(text, refs) if refs else []
+    if not heads:
+        return list(sections)
+    out: list[Section] = []
+    for s in sections:
+        inside = [h for h in heads if s.body_start <= h.start < s.end]
+        if s.category is SectionCategory.REFERENCE or not inside:
+            out.append(s)
+            continue
+        h = inside[0]
+        stop = _bibliography_end(text, h.body_start, s.end)
+        out.append(replace(s, end=s.body_start + len(text[s.body_start : h.start].rstrip())))
+        out.append(Section(SectionCategory.REFERENCE, h.title, h.start, h.body_start, max(stop, h.body_start)))
+        if text[stop : s.end].strip():
+            out.append(Section(s.category, "", stop, stop, s.end))
+    return out
+
+
 def section_at(sections: Sequence[Section], offset: int) -> Section | None:
     """Return the section containing character *offset*."""
     for s in sections:
@@ -135,6 +179,8 @@ class SectionComponent:
         """Set ``doc._.rg_sections`` and sentence boundaries."""
         if not doc._.rg_sections:
             doc._.rg_sections = detect_sections(doc.text, self.rules, gap=self.gap)
+        else:
+            doc._.rg_sections = split_references(doc.text, doc._.rg_sections, self.rules)
         boundaries = sorted({s.start for s in doc._.rg_sections} | {s.body_start for s in doc._.rg_sections})
         for tok in doc[1:]:
             if tok.is_space:
