@@ -287,6 +287,10 @@ def test_a_heterogeneous_signal_said_of_a_lesion_only_qualifies_it(nlp) -> None:
         # a backward uncertainty does not reach over ", and" into the clause before
         ("Enhancement is typically strong, and necrosis is uncommon.", "rg:ContrastEnhancement", Assertion.PRESENT),
         ("Enhancement is typically strong, and necrosis is uncommon.", "rg:TissueNecrosis", Assertion.UNCERTAIN),
+        # "may" with a verb of existence after the finding questions it; "may result in" only what follows
+        ("Larger stones may form in the diverticulum.", "rg:Calculus", Assertion.UNCERTAIN),
+        ("Obstruction may result in hydronephrosis.", "rg:Obstruction", Assertion.PRESENT),
+        ("Obstruction may result in hydronephrosis.", "rg:Hydronephrosis", Assertion.UNCERTAIN),
         # "occasionally", like "sometimes", states a finding (the guideline's convention)
         ("Meningeal enhancement is occasionally seen.", "rg:ContrastEnhancement", Assertion.PRESENT),
     ],

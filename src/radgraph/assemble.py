@@ -327,7 +327,9 @@ def _refers_to(anaphor: Mention, antecedent: _Draft, onto: Ontology) -> bool:
     """Tell whether a definite mention can name an earlier finding ("the mass" after "a hypodense lesion")."""
     if onto.is_a(antecedent.concept, anaphor.concept):
         return True
-    return anaphor.concept in _BARE and onto.is_a(antecedent.concept, "rg:Lesion")
+    # a signal abnormality named on its own ("a 3 cm hypodensity in the kidney") is a lesion too
+    lesion = onto.is_a(antecedent.concept, "rg:Lesion") or antecedent.rule == "signal-finding"
+    return anaphor.concept in _BARE and lesion
 
 
 #: Nouns that only hold the finding named after them: "a focus of restricted diffusion", "areas of low density".
