@@ -329,3 +329,11 @@ def test_a_bibliography_inside_an_imported_section_is_not_read(nlp) -> None:  # 
                                            SectionCategory.DISCUSSION]  # fmt: skip
     spans = [text[f.start : f.end] for f in extract(nlp, Report("t", text, sections=sections)).findings]
     assert "Lung masses" in spans and "headaches" in spans and "Bone Tumors" not in spans
+
+
+def test_a_textbook_finding_takes_the_place_of_the_patients_findings_of_its_kind(nlp) -> None:  # type: ignore[no-untyped-def]
+    text = ("Findings\n\nA 6 cm cyst in the spleen. No fracture.\n\nDiscussion\n\nMost cysts are incidental, and "
+            "fractures are rare.")  # fmt: skip
+    generic = {f.text: f.concept for f in extract(nlp, Report("t", text)).findings if f.subject is Subject.GENERIC}
+    assert generic["cysts"] == "rg:SplenicCyst"
+    assert generic["fractures"] == "rg:Fracture"  # the patient has no fracture to place it

@@ -669,6 +669,7 @@ def assemble(
     topic: list[Curie] = []
     side: dict[SectionCategory, Laterality | None] = {}
     site: dict[SectionCategory, tuple[ConceptRef, ...]] = {}
+    topic_sites: list[tuple[Curie, Curie]] = []
     for sent in sorted(by_sentence):
         ms = by_sentence[sent]
         section = ms[0].section
@@ -709,14 +710,21 @@ def assemble(
         if seqs:
             carried[section] = seqs
         prior.extend(drafts)
+        finished = [_finalize(d, onto, text) for d in drafts]
+        if TOPIC_REFINE and section is SectionCategory.DISCUSSION:
+            finished = [_topic_refine(f, topic_sites, onto) for f in finished]
         sentence_findings = [
-            f for f in (_finalize(d, onto, text) for d in drafts)
+            f for f in finished
             if not (f.subject is Subject.GENERIC and f.concept in _BARE and not f.sites and f.signal is None)
             and not _names_a_class(f, text, onto)
         ]
         sentence_findings = _carry_laterality(sentence_findings, side, section)
         sentence_findings = _carry_site(sentence_findings, site, section, onto)
         findings.extend(sentence_findings)
+        if section is SectionCategory.FINDINGS:
+            for f in sentence_findings:
+                if f.subject is Subject.PATIENT and f.assertion is Assertion.PRESENT:
+                    topic_sites.extend((f.concept, s.concept) for s in f.sites)
         generic = [f for f in sentence_findings if f.subject is Subject.GENERIC]
         if generic or any(m.subject is Subject.GENERIC for m in conditions):
             lo = min(m.start for m in ms)
@@ -726,6 +734,34 @@ def assemble(
             )
     diagnoses = _dedupe(diagnoses)
     return findings, diagnoses, statements
+
+
+#: Place textbook findings of the discussion with no site of their own where the patient's findings of their kind are.
+TOPIC_REFINE = True
+#: The kinds placed so. Bare "lesions" and "masses" are left out: placed, they were read as findings where the
+#: gold standard has none (precision -0.012, recall +0.002).
+TOPIC_BASES = frozenset({"rg:Nodule", "rg:Cyst", "rg:Fracture", "rg:Herniation", "rg:Effusion"})
+
+
+def _topic_refine(f: Finding, topic_sites: Sequence[tuple[Curie, Curie]], onto: Ontology) -> Finding:
+    """A textbook finding with no site takes the place of the patient's findings of its kind.
+
+    In the discussion of a case whose findings include a pulmonary nodule, "nodules" are pulmonary
+    nodules; in a case of a splenic cyst, "cysts" are splenic cysts.
+    """
+    if f.subject is not Subject.GENERIC or f.sites or f.concept not in TOPIC_BASES:
+        return f
+    counts: dict[Curie, int] = {}
+    for concept, s in topic_sites:
+        if onto.is_a(concept, f.concept):
+            counts[s] = counts.get(s, 0) + 1
+    for s in sorted(counts, key=lambda c: -counts[c]):
+        m = refine(f.concept, {"rg:locatedIn": [s]}, onto)
+        if m.curie != f.concept and onto.is_a(m.curie, f.concept):
+            own = _own_sites(m.curie, onto)
+            return replace(f, concept=m.curie, label=onto.label(m.curie), sites=tuple(_ref(onto, x) for x in own),
+                           rule_id=f"{f.rule_id}+topic")  # fmt: skip
+    return f
 
 
 def _carry_laterality(
