@@ -228,6 +228,9 @@ def test_the_signal_of_a_part_of_a_lesion_is_a_finding_of_its_own(nlp) -> None: 
         ("The left ventricle is dilated.", "rg:LeftVentricularEnlargement", Assertion.PRESENT),
         # a distended vein in the neck is no cervical lymphadenopathy
         ("No jugular venous distention.", "rg:Dilatation", Assertion.ABSENT),
+        # gas placed in a space is the named collection there
+        ("There is gas within the mediastinum.", "rg:Pneumomediastinum", Assertion.PRESENT),
+        ("Gas within the mesenteric veins.", "rg:PortalVenousGas", Assertion.PRESENT),
     ],
 )
 def test_a_structure_said_to_be_enlarged_or_widened(nlp, text: str, concept: str, assertion: Assertion) -> None:  # type: ignore[no-untyped-def]
