@@ -37,6 +37,8 @@ def _found(nlp, text: str) -> dict[str, tuple[Assertion, str]]:  # type: ignore[
         ("Creatinine 210 umol/L.", "rg:ElevatedCreatinine", "Creatinine 210 umol/L"),
         ("CRP 4.5 mg/dL.", "rg:ElevatedInflammatoryMarkers", "CRP 4.5 mg/dL"),  # 45 mg/L
         ("Platelets were low.", "rg:Thrombocytopenia", "Platelets were low"),
+        ("SpO2 < 90% on room air.", "rg:Hypoxia", "SpO2 < 90%"),  # a bound stated with a comparison
+        ("RV:LV ratio greater than 1.0.", "rg:RightVentricularEnlargement", "RV:LV ratio greater than 1.0"),
         ("Raised CRP.", "rg:ElevatedInflammatoryMarkers", "Raised CRP"),
     ],
 )
@@ -77,6 +79,11 @@ def test_a_value_backing_a_named_finding_is_not_a_second_one(nlp) -> None:  # ty
     # a heart rate word is no site: "heart" must not place the neck-vein finding in the heart
     ex = extract(nlp, Report("t", "Exam\n\nNo jugular venous distention. Normal heart rate."))
     assert {f.concept for f in ex.findings} == {"rg:Dilatation"}
+
+
+def test_a_value_backing_a_finding_of_the_sentence_is_not_a_second_one(nlp) -> None:  # type: ignore[no-untyped-def]
+    ex = extract(nlp, Report("t", "Findings\n\nThe RV is dilated with an RV:LV diameter ratio of 1.5."))
+    assert [(f.concept, f.text) for f in ex.findings] == [("rg:RightVentricularEnlargement", "dilated")]
 
 
 def test_negation_applies_to_a_measured_finding(nlp) -> None:  # type: ignore[no-untyped-def]

@@ -369,7 +369,7 @@ def _sentence_findings(
                 if ante is not None:
                     anaphors.append((m, ante))
                     continue
-            heads.append(_Draft(m, m.concept))
+            heads.append(_Draft(m, m.concept, rule=m.rule_id if m.rule_id.startswith(_MEASURED) else "lexicon"))
         elif m.kind is ConceptKind.CONDITION:
             named = _condition_finding(m, onto)
             if named is not None:
@@ -600,12 +600,24 @@ def _coordinated(heads: list[_Draft], ms: Sequence[Mention], text: str, onto: On
     return out
 
 
+#: The rule of a finding read from a measured value (``radgraph.measurements``).
+_MEASURED = "measurement:"
+
+
+def _backs_a_finding(f: Finding, others: Sequence[Finding]) -> bool:
+    """Tell whether a measured value only backs a finding the sentence names ("dilated, with an RV/LV ratio of 1.5")."""
+    return f.rule_id.startswith(_MEASURED) and any(
+        o is not f and o.concept == f.concept and not o.rule_id.startswith(_MEASURED) for o in others
+    )
+
+
 def _idle_participle(d: _Draft, heads: Sequence[_Draft], text: str) -> bool:
     """Tell whether a participle finding ("enlarged", "dilated") only qualifies another finding or no site."""
     m = d.mention
     if m.rule_id != "lexicon:rule" or m.text.lower() not in _PARTICIPLES:
         return False
-    if any(h is not d and h.mention.start >= m.end and _gap(text, m, h.mention) <= 2 for h in heads):
+    after = (h for h in heads if h is not d and not h.mention.rule_id.startswith(_MEASURED))
+    if any(h.mention.start >= m.end and _gap(text, m, h.mention) <= 2 for h in after):
         return True
     return d.concept in ("rg:Enlargement", "rg:Dilatation") and not d.sites
 
@@ -718,6 +730,7 @@ def assemble(
             if not (f.subject is Subject.GENERIC and f.concept in _BARE and not f.sites and f.signal is None)
             and not _names_a_class(f, text, onto)
         ]
+        sentence_findings = [f for f in sentence_findings if not _backs_a_finding(f, sentence_findings)]
         sentence_findings = _carry_laterality(sentence_findings, side, section)
         sentence_findings = _carry_site(sentence_findings, site, section, onto)
         findings.extend(sentence_findings)

@@ -40,12 +40,14 @@ _PER = (
 #: Words between a measurement and its value: "WBC is 14", "a heart rate of 118", "SpO2: 89%".
 _LEAD = r"[\s:=(,-]*(?:(?:is|was|were|are|of|at|measured|measuring|reading|levels?|counts?|initially|now)\s*[:=(]?\s*)*"
 _VALUE = re.compile(
-    _LEAD + r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<grade>\s*\+)?"
+    _LEAD + r"(?:(?P<above>(?:greater|more|higher)\s+than|above|over|exceeding|>|≥)|(?P<below>(?:less|lower)\s+than"
+    r"|below|under|<|≤))?\s*(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<grade>\s*\+)?"
     r"(?:\s*/\s*\d+(?:\.\d+)?)?"  # a second value: diastolic pressure, haematocrit after "H/H"
     r"(?P<unit>\s*(?:%|°\s*[CF]?\b|(?:x|×)\s*10\s*\^?\s*\d+\s*/\s*[lµμu]l?\b|" + _PER + r"|mm\s*Hg|bpm|/min"
     r"|[CF]\b|K\b|k\b))?",
     re.I,
 )
+_EPSILON = 1e-6
 #: A test of another specimen before the measurement: "CSF white count of 98", "UA: WBC of 13".
 _OTHER_SPECIMEN = re.compile(
     r"\b(?:CSF|UA|urine|urinalysis|fluid|cell\s+counts?|pleural|peritoneal|ascitic|synovial|joint|aspirate|BAL|stool"
@@ -96,6 +98,8 @@ def read_measurement(
     m = _VALUE.match(after)
     if m is not None and not m.group("grade"):
         value = float(m.group("num").replace(",", ""))
+        # "a ratio greater than 1.0" lies just past its bound
+        value += _EPSILON * abs(value or 1.0) * (1 if m.group("above") else -1 if m.group("below") else 0)
         unit = m.group("unit") or ""
         if not rule.plausible_value(value, unit):
             return None
