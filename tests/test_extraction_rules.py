@@ -228,6 +228,8 @@ def test_the_signal_of_a_part_of_a_lesion_is_a_finding_of_its_own(nlp) -> None: 
         ("The left ventricle is dilated.", "rg:LeftVentricularEnlargement", Assertion.PRESENT),
         # a distended vein in the neck is no cervical lymphadenopathy
         ("No jugular venous distention.", "rg:Dilatation", Assertion.ABSENT),
+        # a verb names the finding it does to its subject
+        ("The inferior vena cava and hepatic veins dilate.", "rg:IVCDilatation", Assertion.PRESENT),
         # gas placed in a space is the named collection there
         ("There is gas within the mediastinum.", "rg:Pneumomediastinum", Assertion.PRESENT),
         ("Gas within the mesenteric veins.", "rg:PortalVenousGas", Assertion.PRESENT),
@@ -292,6 +294,7 @@ def test_a_heterogeneous_signal_said_of_a_lesion_only_qualifies_it(nlp) -> None:
         ("Enhancement is typically strong, and necrosis is uncommon.", "rg:TissueNecrosis", Assertion.UNCERTAIN),
         # "may" with a verb of existence after the finding questions it; "may result in" only what follows
         ("Larger stones may form in the diverticulum.", "rg:Calculus", Assertion.UNCERTAIN),
+        ("Nodes may calcify over time.", "rg:CalcifiedLymphNode", Assertion.UNCERTAIN),  # "nodes" are lymph nodes
         ("Obstruction may result in hydronephrosis.", "rg:Obstruction", Assertion.PRESENT),
         ("Obstruction may result in hydronephrosis.", "rg:Hydronephrosis", Assertion.UNCERTAIN),
         # "occasionally", like "sometimes", states a finding (the guideline's convention)

@@ -252,7 +252,7 @@ _SIGNAL_RANGE = re.compile(r"(?:intermediate|iso|low|high|hypo|hyper)\w*\s*-?\s*
 _VERBAL_ENHANCEMENT = re.compile(r"(?:(?:does|do|did) not )?enhances?")
 #: Participles that name a finding only together with the structure they describe ("the spleen is
 #: enlarged"); with no site they say nothing, and right before a finding they only qualify it.
-_PARTICIPLES = frozenset({"enlarged", "dilated", "distended", "expansile", "widened"})
+_PARTICIPLES = frozenset({"enlarged", "dilated", "distended", "expansile", "widened", "dilate", "dilates", "enlarges"})
 #: Findings that, bare and in a textbook sentence, name the disease itself ("these lesions"), not a finding.
 _BARE = frozenset({"rg:Lesion", "rg:Mass", "rg:Nodule", "rg:SoftTissueMass"})
 
