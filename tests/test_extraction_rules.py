@@ -297,6 +297,12 @@ def test_a_heterogeneous_signal_said_of_a_lesion_only_qualifies_it(nlp) -> None:
         ("Nodes may calcify over time.", "rg:CalcifiedLymphNode", Assertion.UNCERTAIN),  # "nodes" are lymph nodes
         ("Obstruction may result in hydronephrosis.", "rg:Obstruction", Assertion.PRESENT),
         ("Obstruction may result in hydronephrosis.", "rg:Hydronephrosis", Assertion.UNCERTAIN),
+        # an uncertainty verb questions its complement, even behind "areas of", not its subject
+        ("Areas of low density are likely areas of necrosis.", "rg:TissueNecrosis", Assertion.UNCERTAIN),
+        ("Areas of low density are likely areas of necrosis.", "rg:HypodenseLesion", Assertion.PRESENT),
+        # "not specific" negates no finding
+        ("The sign is not specific, and cortical destruction suggests a tumour.", "rg:CorticalDestruction",
+         Assertion.PRESENT),
         # "occasionally", like "sometimes", states a finding (the guideline's convention)
         ("Meningeal enhancement is occasionally seen.", "rg:ContrastEnhancement", Assertion.PRESENT),
     ],

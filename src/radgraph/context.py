@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 
 from spacy.attrs import SENT_START
@@ -33,6 +34,8 @@ from radgraph.rules import ContextCategory, ContextRule, Direction, load_rules
 from radgraph.sections import section_at
 
 GENERIC_SECTIONS = frozenset({SectionCategory.DISCUSSION})
+#: Words that only open a noun phrase: "likely areas of necrosis" questions the necrosis.
+_BRIDGES = frozenset({"a", "an", "the", "of", "area", "areas", "focus", "foci", "region", "regions", "zone", "zones"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,14 +104,30 @@ def _complement(t: Trigger) -> Trigger:
     return Trigger(t.start, t.end, replace(t.rule, direction=Direction.FORWARD, max_scope=2))
 
 
-def assign_context(targets: Sequence[tuple[int, int]], triggers: Sequence[Trigger]) -> list[ContextResult]:
-    """Return the context of each target (token offsets) given the triggers of its sentence."""
+def _leads_to(t: Trigger, s: int, bridges: AbstractSet[int]) -> bool:
+    """Tell whether a target at token *s* follows trigger *t* at once or over words opening a noun phrase.
+
+    "likely metastases", "likely areas of necrosis".
+    """
+    if t.end <= s <= t.end + 1:
+        return True
+    return t.end < s <= t.end + 4 and all(i in bridges for i in range(t.end, s))
+
+
+def assign_context(
+    targets: Sequence[tuple[int, int]], triggers: Sequence[Trigger], bridges: AbstractSet[int] = frozenset()
+) -> list[ContextResult]:
+    """Return the context of each target (token offsets) given the triggers of its sentence.
+
+    *bridges* are the tokens that only open a noun phrase ("areas of"), which a trigger's complement may
+    begin with.
+    """
     terminators = [t for t in triggers if t.rule.category is ContextCategory.TERMINATE]
     # "the nodules are likely metastases": an uncertainty verb followed at once by a target qualifies
     # that target (its complement), not the subject before it
     starts = [s for s, _ in targets]
     active = [
-        _complement(t) if any(t.end <= s <= t.end + 1 for s in starts) else t
+        _complement(t) if any(_leads_to(t, s, bridges) for s in starts) else t
         for t in triggers
         if t.rule.category is not ContextCategory.TERMINATE
     ]
@@ -172,8 +191,10 @@ class ContextComponent:
         groups: dict[int, list[int]] = {}
         for i, m in enumerate(mentions):
             groups.setdefault(bisect.bisect_right(sent_starts, m.start) - 1, []).append(i)
+        bridges = {t.i for t in doc if t.lower_ in _BRIDGES}
         for sent, idxs in groups.items():
-            results = assign_context([(mentions[i].start, mentions[i].end) for i in idxs], by_sent.get(sent, []))
+            targets = [(mentions[i].start, mentions[i].end) for i in idxs]
+            results = assign_context(targets, by_sent.get(sent, []), bridges)
             for i, res in zip(idxs, results, strict=True):
                 span = mentions[i]
                 sec = section_at(sections, span.start_char)
