@@ -163,6 +163,12 @@ def test_a_final_diagnosis_named_by_a_finding_takes_its_site(nlp, diagnosis: str
     assert [d.concept for d in ex.final_diagnoses()] == [concept]
 
 
+def test_exam_shorthand_and_a_full_stop_after_it(nlp) -> None:  # type: ignore[no-untyped-def]
+    # "no m/r/g." (murmurs, rubs, gallops) at the end of a sentence: the stop is not part of "m"
+    assert _concepts(nlp, "Heart: RRR, no m/r/g.") == {"rg:HeartMurmur": Assertion.ABSENT}
+    assert [t.text for t in nlp.make_doc("14 x 10^9/L.")][-2:] == ["L", "."]
+
+
 def test_a_hanging_dash_is_its_own_token(nlp) -> None:  # type: ignore[no-untyped-def]
     words = [t.text for t in nlp.make_doc("Lobar Emphysema- findings at T11- T12; L4-L5")]
     assert words == ["Lobar", "Emphysema", "-", "findings", "at", "T11", "-", "T12", ";", "L4", "-", "L5"]

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -68,7 +69,13 @@ _INFIXES = (
 _PREFIXES = (r"-(?=[A-Za-z])",)
 
 #: Extra suffixes: a dash hanging after a word or level ("Lobar Emphysema- radiographic findings", "T11- T12").
-_SUFFIXES = (r"(?<=[A-Za-z0-9])[-\u2013\u2014]",)
+#: A sentence's full stop after a ratio unit or shorthand ("10^9/L.", "mg/dL.", "no m/r/g.").
+_SUFFIXES = (
+    r"(?<=[A-Za-z0-9])[-\u2013\u2014]",
+    r"(?<=/[A-Za-z])\.",
+    r"(?<=/[A-Za-z]{2})\.",
+    r"(?<=/[A-Za-z]{3})\.",
+)
 
 
 def _tune_tokenizer(nlp: Language) -> None:
@@ -81,6 +88,9 @@ def _tune_tokenizer(nlp: Language) -> None:
     tokenizer.prefix_search = compile_prefix_regex(prefixes).search
     suffixes = list(nlp.Defaults.suffixes or []) + list(_SUFFIXES)
     tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    # a single letter with a full stop ends a sentence more often than it abbreviates ("no m/r/g.", "5 mm/h.")
+    rules = tokenizer.rules or {}
+    tokenizer.rules = {k: v for k, v in rules.items() if not re.fullmatch(r"[a-z]\.", k)}
 
 
 def build_nlp(ontology: Ontology | None = None, config: PipelineConfig = PipelineConfig()) -> Language:
