@@ -191,7 +191,8 @@ class ContextComponent:
         groups: dict[int, list[int]] = {}
         for i, m in enumerate(mentions):
             groups.setdefault(bisect.bisect_right(sent_starts, m.start) - 1, []).append(i)
-        bridges = {t.i for t in doc if t.lower_ in _BRIDGES}
+        n = len(doc)
+        bridges = {i for t in triggers for i in range(t.end, min(t.end + 4, n)) if doc[i].lower_ in _BRIDGES}
         for sent, idxs in groups.items():
             targets = [(mentions[i].start, mentions[i].end) for i in idxs]
             results = assign_context(targets, by_sent.get(sent, []), bridges)

@@ -160,8 +160,8 @@ class MeasurementReader:
         for r in self.rules.values():
             if r.measure not in onto:
                 raise OntologyError(f"measurement rule {r.id!r} names unknown concept {r.measure!r}")
-        age = patient_from_text(doc.text[:3000]).age
         text = doc.text
+        age = patient_from_text(text[:3000]).age
         out: list[Span] = []
         drop: set[int] = set()
         for i, span in enumerate(spans):

@@ -150,6 +150,7 @@ def sentence_starts(doc: Doc) -> list[int]:
 def mentions_of(doc: Doc) -> list[Mention]:
     """Turn a processed doc's mention spans into :class:`Mention` records (character offsets)."""
     sent_starts = sentence_starts(doc)
+    text = doc.text  # built from the tokens on each access
     out: list[Mention] = []
     for span in doc.spans[MENTIONS_KEY] if MENTIONS_KEY in doc.spans else []:
         ext = span._
@@ -160,7 +161,7 @@ def mentions_of(doc: Doc) -> list[Mention]:
             Mention(
                 start=span.start_char,
                 end=end,
-                text=doc.text[span.start_char : end],
+                text=text[span.start_char : end],
                 concept=ext.rg_concept,
                 kind=_KINDS[ext.rg_kind],
                 rule_id=ext.rg_rule or "",
