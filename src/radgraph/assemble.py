@@ -11,7 +11,9 @@ Pure code over :class:`~radgraph.model.Mention` records (no spaCy). Per sentence
    takes the last one named earlier in the section;
 4. each head is refined by its qualifiers (:func:`radgraph.concepts.refine`), gets the
    qualifiers its concept implies, and a plural finding at a bilaterally paired site with no
-   side stated is bilateral;
+   side stated is bilateral; a textbook finding of the discussion with no site takes the place of
+   the patient's findings of its kind, and a measured value that backs a finding its sentence
+   names is not a second one;
 5. conditions become diagnoses with a role from their section and context.
 """
 
