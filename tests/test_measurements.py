@@ -67,6 +67,12 @@ def test_a_low_haemoglobin_names_anaemia_a_condition_of_the_history(nlp) -> None
     assert [(d.concept, d.text) for d in ex.diagnoses] == [("rg:Anemia", "Hb 85 g/L")]
 
 
+@pytest.mark.parametrize(("who", "anaemic"), [("man", True), ("woman", False), ("patient", False)])
+def test_haemoglobin_bounds_follow_the_patients_sex(nlp, who: str, anaemic: bool) -> None:  # type: ignore[no-untyped-def]
+    ex = extract(nlp, Report("t", f"History\n\nA 50-year-old {who}. Hb 12.5 g/dL."))
+    assert any(d.concept == "rg:Anemia" for d in ex.diagnoses) is anaemic
+
+
 def test_a_normal_result_rules_out_the_one_way_finding(nlp) -> None:  # type: ignore[no-untyped-def]
     found = _found(nlp, "There was no fever, and inflammatory markers were normal.")
     assert found["rg:ElevatedInflammatoryMarkers"] == (Assertion.ABSENT, "inflammatory markers were normal")
@@ -126,6 +132,8 @@ def test_reading_uses_the_rule_alone() -> None:
          '"rescale": [{"factor": 2, "unit": "("}]}', "rescale"),
         ('{"id": "x", "measure": "rg:HeartRate", "high": 1, "above": "rg:Tachycardia", "reference": "r", '
          '"plausible": [5]}', "plausible"),
+        ('{"id": "x", "measure": "rg:HeartRate", "high": 1, "above": "rg:Tachycardia", "reference": "r", '
+         '"by_sex": {"other": {"high": 2}}}', "by_sex"),
     ],
 )
 def test_bad_measurement_rules_are_rejected(tmp_path, line: str, message: str) -> None:  # type: ignore[no-untyped-def]

@@ -69,6 +69,16 @@ def test_rule_files_are_validated(tmp_path) -> None:  # type: ignore[no-untyped-
         load_rules(str(bad), ContextRule.from_dict)
 
 
+def test_a_scope_limit_is_for_terminators_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "c.jsonl"
+    bad.write_text('{"id": "x", "literal": "no", "category": "negated", "ends": "negated"}\n')
+    with pytest.raises(RuleError, match="for terminators only"):
+        load_rules(str(bad), ContextRule.from_dict)
+    bad.write_text('{"id": "x", "literal": "is", "category": "terminate", "ends": "sometimes"}\n')
+    with pytest.raises(RuleError, match="c.jsonl:1"):
+        load_rules(str(bad), ContextRule.from_dict)
+
+
 def test_pipeline_round_trips_through_disk(tmp_path, nlp, seed_text) -> None:  # type: ignore[no-untyped-def]
     nlp.to_disk(tmp_path / "pipe")
     loaded = spacy.load(tmp_path / "pipe")

@@ -87,7 +87,7 @@ def _rule_for(concept: str, rules: Mapping[str, MeasurementRule], onto: Ontology
 
 
 def read_measurement(
-    rule: MeasurementRule, text: str, start: int, end: int, limit: int, age: int | None = None
+    rule: MeasurementRule, text: str, start: int, end: int, limit: int, age: int | None = None, sex: str | None = None
 ) -> Reading | None:
     """Read the result of the measurement at ``text[start:end]`` (up to *limit*, its sentence's end)."""
     if rule.min_age is not None and age is not None and age < rule.min_age:
@@ -103,7 +103,7 @@ def read_measurement(
         unit = m.group("unit") or ""
         if not rule.plausible_value(value, unit):
             return None
-        finding = rule.finding(value, unit)
+        finding = rule.finding(value, unit, sex)
         if finding is None:
             return None
         stop = end + (m.end("unit") if m.group("unit") else m.end("num"))
@@ -161,7 +161,8 @@ class MeasurementReader:
             if r.measure not in onto:
                 raise OntologyError(f"measurement rule {r.id!r} names unknown concept {r.measure!r}")
         text = doc.text
-        age = patient_from_text(text[:3000]).age
+        patient = patient_from_text(text[:3000])
+        age, sex = patient.age, patient.sex.value if patient.sex else None
         out: list[Span] = []
         drop: set[int] = set()
         for i, span in enumerate(spans):
@@ -170,7 +171,7 @@ class MeasurementReader:
             rule = _rule_for(span._.rg_concept, self.rules, onto)
             if rule is None:
                 continue
-            reading = read_measurement(rule, text, span.start_char, span.end_char, span.sent.end_char, age)
+            reading = read_measurement(rule, text, span.start_char, span.end_char, span.sent.end_char, age, sex)
             if reading is None or _repeats(reading, spans[i - 1] if i else None, text):
                 continue
             new = doc.char_span(reading.start, reading.end, label="", alignment_mode="expand")

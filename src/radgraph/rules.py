@@ -185,7 +185,8 @@ class MeasurementRule:
     ("inflammatory markers were raised"). ``min_age`` keeps a rule to patients at least that
     old when the case states an age (a child's normal heart rate is an adult's tachycardia).
     ``plausible`` bounds the values the measurement can take; others are not its value (a pulse
-    graded 2). ``reference`` says where the range comes from.
+    graded 2). ``by_sex`` gives other bounds for one sex (haemoglobin). ``reference`` says where the
+    range comes from.
     """
 
     id: str
@@ -198,6 +199,8 @@ class MeasurementRule:
     rescale: tuple[Rescale, ...] = ()
     min_age: int | None = None
     plausible: tuple[float, float] | None = None
+    #: Bounds for one sex where they differ: ``(("male", 13.0, None),)``; the others keep ``low``/``high``.
+    by_sex: tuple[tuple[str, float | None, float | None], ...] = ()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], where: str) -> MeasurementRule:
@@ -235,12 +238,20 @@ class MeasurementRule:
             ok = isinstance(plausible, list) and len(plausible) == 2
             if not ok or not all(isinstance(v, int | float) for v in plausible) or plausible[0] >= plausible[1]:
                 raise RuleError(f"{where}: 'plausible' must be [lowest, highest], got {plausible!r}")
+        by_sex: list[tuple[str, float | None, float | None]] = []
+        for sex, bounds in (data.get("by_sex") or {}).items():
+            if sex not in ("male", "female") or not isinstance(bounds, dict) or set(bounds) - {"low", "high"}:
+                raise RuleError(f"{where}: 'by_sex' maps male or female to {{'low': …, 'high': …}}, got {sex!r}")
+            if any(isinstance(v, bool) or not isinstance(v, int | float) for v in bounds.values()):
+                raise RuleError(f"{where}: 'by_sex' bounds must be numbers")
+            by_sex.append((sex, bounds.get("low", low), bounds.get("high", high)))
         return cls(
             data["id"], Curie(data["measure"]), data["reference"], low, high,
             Curie(data["below"]) if data.get("below") else None,
             Curie(data["above"]) if data.get("above") else None,
             tuple(rescale), data.get("min_age"),
             (float(plausible[0]), float(plausible[1])) if plausible is not None else None,
+            tuple(by_sex),
         )  # fmt: skip
 
     def convert(self, value: float, unit_text: str = "") -> float:
@@ -257,12 +268,13 @@ class MeasurementRule:
         v = self.convert(value, unit_text)
         return self.plausible[0] <= v <= self.plausible[1]
 
-    def finding(self, value: float, unit_text: str = "") -> Curie | None:
-        """Return the finding a value names, or ``None`` within the range."""
+    def finding(self, value: float, unit_text: str = "", sex: str | None = None) -> Curie | None:
+        """Return the finding a value names, or ``None`` within the range (of the patient's sex, if given)."""
         v = self.convert(value, unit_text)
-        if self.low is not None and v < self.low:
+        low, high = next(((lo, hi) for s, lo, hi in self.by_sex if s == sex), (self.low, self.high))
+        if low is not None and v < low:
             return self.below
-        if self.high is not None and v > self.high:
+        if high is not None and v > high:
             return self.above
         return None
 
