@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 
 from radgraph.concepts import implied_qualifiers, refine, satisfies
 from radgraph.model import (
+    MEASURED_RULE,
     Assertion,
     ConceptKind,
     ConceptRef,
@@ -371,7 +372,7 @@ def _sentence_findings(
                 if ante is not None:
                     anaphors.append((m, ante))
                     continue
-            heads.append(_Draft(m, m.concept, rule=m.rule_id if m.rule_id.startswith(_MEASURED) else "lexicon"))
+            heads.append(_Draft(m, m.concept, rule=m.rule_id if m.rule_id.startswith(MEASURED_RULE) else "lexicon"))
         elif m.kind is ConceptKind.CONDITION:
             named = _condition_finding(m, onto)
             if named is not None:
@@ -602,14 +603,10 @@ def _coordinated(heads: list[_Draft], ms: Sequence[Mention], text: str, onto: On
     return out
 
 
-#: The rule of a finding read from a measured value (``radgraph.measurements``).
-_MEASURED = "measurement:"
-
-
 def _backs_a_finding(f: Finding, others: Sequence[Finding]) -> bool:
     """Tell whether a measured value only backs a finding the sentence names ("dilated, with an RV/LV ratio of 1.5")."""
-    return f.rule_id.startswith(_MEASURED) and any(
-        o is not f and o.concept == f.concept and not o.rule_id.startswith(_MEASURED) for o in others
+    return f.rule_id.startswith(MEASURED_RULE) and any(
+        o is not f and o.concept == f.concept and not o.rule_id.startswith(MEASURED_RULE) for o in others
     )
 
 
@@ -618,7 +615,7 @@ def _idle_participle(d: _Draft, heads: Sequence[_Draft], text: str) -> bool:
     m = d.mention
     if m.rule_id != "lexicon:rule" or m.text.lower() not in _PARTICIPLES:
         return False
-    after = (h for h in heads if h is not d and not h.mention.rule_id.startswith(_MEASURED))
+    after = (h for h in heads if h is not d and not h.mention.rule_id.startswith(MEASURED_RULE))
     if any(h.mention.start >= m.end and _gap(text, m, h.mention) <= 2 for h in after):
         return True
     return d.concept in ("rg:Enlargement", "rg:Dilatation") and not d.sites

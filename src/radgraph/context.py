@@ -70,13 +70,18 @@ def resolve_triggers(candidates: Sequence[Trigger]) -> list[Trigger]:
     return sorted((t for t in kept if t.rule.category is not ContextCategory.PSEUDO), key=lambda t: t.start)
 
 
+def _ends(terminator: Trigger, rule: ContextRule, way: Direction) -> bool:
+    """Tell whether a terminator ends a scope of *rule* running *way* (its ``ends`` and ``direction``)."""
+    t = terminator.rule
+    return t.ends in (None, rule.category) and t.direction in (way, Direction.NONE, Direction.BIDIRECTIONAL)
+
+
 def _in_scope(target: tuple[int, int], trig: Trigger, terminators: Sequence[Trigger]) -> bool:
     ts, te = target
     if ts <= trig.start and trig.end <= te:
         return False  # a trigger inside the target is part of its name
     rule = trig.rule
     limit = rule.max_scope
-    terminators = [x for x in terminators if x.rule.ends in (None, rule.category)]
     # a trigger that overlaps the target's edge ("no focal" before "focal deficit") still scopes over it
     forward = trig.start < ts and rule.direction in (Direction.FORWARD, Direction.BIDIRECTIONAL)
     backward = trig.end > te and rule.direction in (Direction.BACKWARD, Direction.BIDIRECTIONAL)
@@ -87,13 +92,13 @@ def _in_scope(target: tuple[int, int], trig: Trigger, terminators: Sequence[Trig
     if forward:
         if limit is not None and ts - trig.end > limit:
             return False
-        ahead = (x for x in terminators if x.rule.direction is not Direction.BACKWARD)
-        return not any(trig.end <= x.start and x.end <= ts for x in ahead)
+        return not any(trig.end <= x.start and x.end <= ts and _ends(x, rule, Direction.FORWARD) for x in terminators)
     if backward:
-        terminators = [x for x in terminators if x.rule.direction is not Direction.FORWARD]
         if limit is not None and trig.start - te > limit:
             return False
-        return not any(te <= x.start and x.end <= trig.start for x in terminators)
+        return not any(
+            te <= x.start and x.end <= trig.start and _ends(x, rule, Direction.BACKWARD) for x in terminators
+        )
     return False
 
 

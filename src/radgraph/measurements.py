@@ -29,7 +29,7 @@ from spacy.tokens import Doc, Span
 from radgraph.demographics import patient_from_text
 from radgraph.errors import OntologyError
 from radgraph.extensions import MENTIONS_KEY, register_extensions
-from radgraph.model import ConceptKind
+from radgraph.model import MEASURED_RULE, ConceptKind
 from radgraph.ontology import Ontology
 from radgraph.rules import MeasurementRule, load_rules
 
@@ -143,12 +143,19 @@ class MeasurementReader:
         self.rules_source = rules
         loaded = load_rules(rules, MeasurementRule.from_dict) if rules else []
         self.rules: dict[str, MeasurementRule] = {str(r.measure): r for r in loaded}
+        self._checked: Ontology | None = None  # the ontology the rules were last checked against
 
     def _ontology(self) -> Ontology:
+        """The mention matcher's ontology, with every rule's measure checked against it once."""
         matcher = self.nlp.get_pipe("radgraph_mentions")
         onto: Ontology | None = getattr(matcher, "ontology", None)
         if onto is None:
             raise OntologyError("radgraph_measurements needs radgraph_mentions with an ontology before it")
+        if onto is not self._checked:
+            for r in self.rules.values():
+                if r.measure not in onto:
+                    raise OntologyError(f"measurement rule {r.id!r} names unknown concept {r.measure!r}")
+            self._checked = onto
         return onto
 
     def __call__(self, doc: Doc) -> Doc:
@@ -157,9 +164,6 @@ class MeasurementReader:
         if not any(s._.rg_kind == ConceptKind.MEASUREMENT.value for s in spans):
             return doc
         onto = self._ontology()
-        for r in self.rules.values():
-            if r.measure not in onto:
-                raise OntologyError(f"measurement rule {r.id!r} names unknown concept {r.measure!r}")
         text = doc.text
         patient = patient_from_text(text[:3000])
         age, sex = patient.age, patient.sex.value if patient.sex else None
@@ -181,7 +185,7 @@ class MeasurementReader:
             new = Span(doc, new.start, new.end, label=kind)
             new._.rg_concept = reading.finding
             new._.rg_kind = kind
-            new._.rg_rule = f"measurement:{rule.id}"
+            new._.rg_rule = f"{MEASURED_RULE}{rule.id}"
             new._.rg_lexical_assertion = "absent" if reading.normal else None
             drop.add(i)
             drop.update(j for j, o in enumerate(spans) if j != i and o.start < new.end and new.start < o.end)

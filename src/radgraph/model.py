@@ -139,6 +139,10 @@ class ConceptRef:
     label: str
 
 
+#: How the rule id of a mention read from a measured value begins ("measurement:white-cell-count").
+MEASURED_RULE = "measurement:"
+
+
 @dataclass(frozen=True, slots=True)
 class Mention:
     """A concept mention in the text with its assertion context (no spaCy objects)."""

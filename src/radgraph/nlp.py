@@ -30,6 +30,7 @@ from radgraph.errors import InputError
 from radgraph.extensions import MENTIONS_KEY
 from radgraph.mentions import MentionMatcher, span_is_anaphoric, span_is_plural
 from radgraph.model import (
+    MEASURED_RULE,
     Assertion,
     ConceptKind,
     Extraction,
@@ -155,7 +156,7 @@ def mentions_of(doc: Doc) -> list[Mention]:
     for span in doc.spans[MENTIONS_KEY] if MENTIONS_KEY in doc.spans else []:
         ext = span._
         end = span.end_char
-        if ext.rg_rule and ext.rg_rule.startswith("measurement:") and span.text.endswith("."):
+        if ext.rg_rule and ext.rg_rule.startswith(MEASURED_RULE) and span.text.endswith("."):
             end -= 1  # a unit with the sentence's full stop is one token ("10^9/L.")
         out.append(
             Mention(
