@@ -104,3 +104,63 @@ def test_extraction_is_deterministic_and_total(nlp) -> None:  # type: ignore[no-
         assert a == b
         for f in a.findings:
             assert text[f.start:f.end] == f.text
+
+
+def _breaks_token_by_token(doc, text, sections):  # type: ignore[no-untyped-def]
+    """The definition of a forced sentence start, one token at a time."""
+    import re
+
+    bounds = {s.start for s in sections} | {s.body_start for s in sections}
+    out = []
+    for tok in doc[1:]:
+        if tok.is_space:
+            continue
+        prev = doc[tok.i - 1]
+        crosses = any(prev.idx < b <= tok.idx for b in bounds)
+        blank_line = prev.is_space and prev.text.count("\n") >= 2
+        list_item = "\n" in prev.text_with_ws and re.fullmatch(r"[-•*]|\d+[.)]", tok.text) is not None
+        if crosses or blank_line or list_item:
+            out.append(tok.i)
+    return out
+
+
+def test_sentence_breaks_at_headings_blank_lines_and_list_items(nlp, seed_text) -> None:  # type: ignore[no-untyped-def]
+    from radgraph.sections import sentence_breaks
+
+    rules = load_rules("builtin:sections", SectionRule.from_dict)
+    texts = [
+        seed_text,
+        "Findings\n\n- mass\n-  cyst\n1. effusion\n2) nodule\n \n\nImpression: tumor\n* done",
+        "History: pain\nExam:\n\n\n  normal\n\n",
+        "x",
+        "",
+    ]
+    for text in texts:
+        doc = nlp.make_doc(text)
+        sections = detect_sections(text, rules)
+        got = sentence_breaks(doc, text, sections)
+        assert got == _breaks_token_by_token(doc, text, sections)
+    doc = nlp.make_doc(texts[1])
+    starts = [doc[i].text for i in sentence_breaks(doc, texts[1], detect_sections(texts[1], rules))]
+    assert starts == ["-", "-", "Impression", "tumor", "*"]
+
+
+def test_document_text_is_shared_and_follows_retokenizing(nlp) -> None:  # type: ignore[no-untyped-def]
+    from radgraph.extensions import doc_text
+
+    doc = nlp.make_doc("Bilateral paravertebral masses.")
+    assert doc_text(doc) == doc.text
+    with doc.retokenize() as retok:
+        retok.merge(doc[0:2])
+    assert len(doc) == 3
+    assert doc_text(doc) == doc.text == "Bilateral paravertebral masses."
+
+
+def test_the_lexicon_leaves_room_in_the_tokenizer_cache(tmp_path, nlp) -> None:  # type: ignore[no-untyped-def]
+    from radgraph.mentions import TOKENIZER_CACHE
+
+    # the lexicon's patterns alone outnumber spaCy's default cache of 10,000 chunks
+    assert spacy.blank("en").tokenizer.max_cache_size < TOKENIZER_CACHE
+    assert nlp.tokenizer.max_cache_size == TOKENIZER_CACHE
+    nlp.to_disk(tmp_path / "p")
+    assert spacy.load(tmp_path / "p").tokenizer.max_cache_size == TOKENIZER_CACHE

@@ -28,7 +28,7 @@ from spacy.tokens import Doc, Span
 
 from radgraph.demographics import patient_from_text
 from radgraph.errors import OntologyError
-from radgraph.extensions import MENTIONS_KEY, register_extensions
+from radgraph.extensions import MENTIONS_KEY, doc_text, register_extensions
 from radgraph.model import MEASURED_RULE, ConceptKind
 from radgraph.ontology import Ontology
 from radgraph.rules import MeasurementRule, load_rules
@@ -164,7 +164,7 @@ class MeasurementReader:
         if not any(s._.rg_kind == ConceptKind.MEASUREMENT.value for s in spans):
             return doc
         onto = self._ontology()
-        text = doc.text
+        text = doc_text(doc)
         patient = patient_from_text(text[:3000])
         age, sex = patient.age, patient.sex.value if patient.sex else None
         out: list[Span] = []

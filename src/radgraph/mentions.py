@@ -17,6 +17,7 @@ from typing import Any
 from spacy.attrs import ORTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc, Span
 from spacy.util import ensure_path
 
@@ -26,6 +27,9 @@ from radgraph.normalize import is_plural, norm
 from radgraph.ontology import LexEntry, Ontology, build_ontology, load_ontology
 from radgraph.rules import FindingRule, load_rules
 from radgraph.vocab import new_graph
+
+#: Whitespace-delimited chunks the tokenizer may remember (each some tens of bytes).
+TOKENIZER_CACHE = 500_000
 
 _SOURCE_RANK = {"rule": -1, "label": 0, "altLabel": 1, "abbreviation": 2, "hiddenLabel": 3}
 _DETERMINERS = {"the", "this", "these", "that", "those", "said", "such"}
@@ -126,6 +130,12 @@ class MentionMatcher:
                 else:
                     normalize_doc(pattern)
                     norm_patterns.setdefault(f"{e.concept}|{i}", []).append(pattern)
+        # spaCy's tokenizer stops caching new chunks once it holds max_cache_size (10,000) of them; the
+        # patterns above fill that, after which every word of every report would be split by the affix
+        # rules again (half of tokenizing time)
+        tokenizer = self.nlp.tokenizer
+        if isinstance(tokenizer, Tokenizer) and tokenizer.max_cache_size < TOKENIZER_CACHE:
+            tokenizer.max_cache_size = TOKENIZER_CACHE
         for key, docs in norm_patterns.items():
             self._norm_matcher.add(key, docs)
         for key, docs in orth_patterns.items():

@@ -27,7 +27,7 @@ from radgraph import sections as _sections  # noqa: F401
 from radgraph.assemble import assemble
 from radgraph.demographics import patient_from_text
 from radgraph.errors import InputError
-from radgraph.extensions import MENTIONS_KEY
+from radgraph.extensions import MENTIONS_KEY, doc_text, share_text
 from radgraph.mentions import MentionMatcher, span_is_anaphoric, span_is_plural
 from radgraph.model import (
     MEASURED_RULE,
@@ -125,6 +125,7 @@ def pipeline_ontology(nlp: Language) -> Ontology:
 
 def _doc(nlp: Language, report: Report) -> Doc:
     doc = nlp.make_doc(report.text)
+    share_text(doc, report.text)
     if report.sections:
         doc._.rg_sections = list(report.sections)
     for _, proc in nlp.pipeline:
@@ -151,7 +152,7 @@ def sentence_starts(doc: Doc) -> list[int]:
 def mentions_of(doc: Doc) -> list[Mention]:
     """Turn a processed doc's mention spans into :class:`Mention` records (character offsets)."""
     sent_starts = sentence_starts(doc)
-    text = doc.text  # built from the tokens on each access
+    text = doc_text(doc)
     out: list[Mention] = []
     for span in doc.spans[MENTIONS_KEY] if MENTIONS_KEY in doc.spans else []:
         ext = span._

@@ -13,21 +13,23 @@ The algorithm is a pure function over text (:func:`detect_sections`); the spaCy 
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+import numpy
+from spacy.attrs import IDX, IS_SPACE
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from radgraph.extensions import register_extensions
+from radgraph.extensions import doc_text, register_extensions
 from radgraph.model import Section, SectionCategory
 from radgraph.rules import SectionRule, load_rules
 
 _LINE = re.compile(r"[^\n]*(?:\n|$)")
 _MAX_HEADING_WORDS = 7
 _LIST_ITEM = re.compile(r"^(?:[-•*]|\d+[.)])$")
+_NEWLINE = re.compile("\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,22 +179,40 @@ class SectionComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         """Set ``doc._.rg_sections`` and sentence boundaries."""
+        text = doc_text(doc)
         if not doc._.rg_sections:
-            doc._.rg_sections = detect_sections(doc.text, self.rules, gap=self.gap)
+            doc._.rg_sections = detect_sections(text, self.rules, gap=self.gap)
         else:
-            doc._.rg_sections = split_references(doc.text, doc._.rg_sections, self.rules)
-        boundaries = sorted({s.start for s in doc._.rg_sections} | {s.body_start for s in doc._.rg_sections})
-        for tok in doc[1:]:
-            if tok.is_space:
-                continue
-            prev = doc[tok.i - 1]
-            k = bisect.bisect_right(boundaries, prev.idx)
-            crosses = k < len(boundaries) and boundaries[k] <= tok.idx
-            blank_line = prev.is_space and prev.text.count("\n") >= 2
-            list_item = "\n" in prev.text_with_ws and _LIST_ITEM.match(tok.text) is not None
-            if crosses or blank_line or list_item:
-                tok.is_sent_start = True
+            doc._.rg_sections = split_references(text, doc._.rg_sections, self.rules)
+        for i in sentence_breaks(doc, text, doc._.rg_sections):
+            doc[i].is_sent_start = True
         return doc
+
+
+def sentence_breaks(doc: Doc, text: str, sections: Sequence[Section]) -> list[int]:
+    """Token indices that must start a sentence: a section heading or body, a blank line, a list item.
+
+    Works on token offsets as arrays, so that only the tokens returned become ``Token`` objects.
+    """
+    if len(doc) < 2:
+        return []
+    arr = doc.to_array([IDX, IS_SPACE])
+    idx, space = arr[:, 0], arr[:, 1].astype(bool)
+    prev_idx, cur_idx = idx[:-1], idx[1:]
+    bounds = numpy.array(sorted({s.start for s in sections} | {s.body_start for s in sections}), dtype=idx.dtype)
+    # a boundary in (previous token's start, this token's start]
+    crosses = numpy.searchsorted(bounds, cur_idx, "right") > numpy.searchsorted(bounds, prev_idx, "right")
+    newlines = numpy.array([m.start() for m in _NEWLINE.finditer(text)], dtype=idx.dtype)
+    # line breaks between the previous token's start and this token's (its text and trailing space)
+    breaks = numpy.searchsorted(newlines, cur_idx) - numpy.searchsorted(newlines, prev_idx)
+    blank_line = space[:-1] & (breaks >= 2)
+    wanted = ~space[1:] & (crosses | blank_line | (breaks >= 1))
+    out: list[int] = []
+    for k in numpy.nonzero(wanted)[0].tolist():
+        i = k + 1
+        if crosses[k] or blank_line[k] or _LIST_ITEM.match(doc[i].text) is not None:
+            out.append(i)
+    return out
 
 
 @Language.factory(
