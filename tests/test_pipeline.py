@@ -164,3 +164,21 @@ def test_the_lexicon_leaves_room_in_the_tokenizer_cache(tmp_path, nlp) -> None: 
     assert nlp.tokenizer.max_cache_size == TOKENIZER_CACHE
     nlp.to_disk(tmp_path / "p")
     assert spacy.load(tmp_path / "p").tokenizer.max_cache_size == TOKENIZER_CACHE
+
+
+def test_mention_spans_read_their_tags(nlp) -> None:  # type: ignore[no-untyped-def]
+    from radgraph.extensions import MENTIONS_KEY
+    from radgraph.mentions import mention_attrs
+
+    doc = nlp("Findings\n\nNo pleural effusion. SpO2 85% on room air.")
+    spans = list(doc.spans[MENTIONS_KEY])
+    attrs = [mention_attrs(s) for s in spans]
+    assert {"text": "pleural effusion", "concept": "rg:PleuralEffusion", "kind": "finding", "assertion": "absent",
+            "temporality": "current", "subject": "patient"} in attrs
+    hypoxia = next(s for s in spans if s._.rg_concept == "rg:Hypoxia")
+    assert hypoxia._.rg_rule.startswith("measurement:") and hypoxia._.rg_assertion == "present"
+    assert set(doc._.rg_tags) == {(s.start, s.end) for s in spans}
+    hypoxia._.rg_assertion = "uncertain"
+    assert doc._.rg_tags[(hypoxia.start, hypoxia.end)].assertion == "uncertain"
+    with pytest.raises(AttributeError, match="not a radgraph mention"):
+        doc[0:1]._.rg_concept = "rg:Fever"

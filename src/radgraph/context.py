@@ -7,7 +7,8 @@ or ``max_scope`` tokens. Pseudo-triggers ("no change", "year-old") block the sho
 they contain. The trigger lexicon is data (``rules/context.jsonl``).
 
 The spaCy component ``radgraph_context`` adapts a ``Doc``: it runs the algorithm per sentence
-on the mention spans and sets ``span._.rg_assertion``, ``rg_temporality`` and ``rg_subject``;
+on the mention spans and sets their assertion, temporality and subject in ``doc._.rg_tags`` (read as
+``span._.rg_assertion``, ``rg_temporality`` and ``rg_subject``);
 mentions in a discussion section are generic (textbook knowledge) whatever their triggers.
 
 >>> rules = [ContextRule("neg", "no", ContextCategory.NEGATED)]
@@ -28,7 +29,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from radgraph.extensions import MENTIONS_KEY, register_extensions
+from radgraph.extensions import MENTIONS_KEY, mention_tags, register_extensions
 from radgraph.model import Assertion, SectionCategory, Subject, Temporality
 from radgraph.rules import ContextCategory, ContextRule, Direction, load_rules
 from radgraph.sections import section_at
@@ -187,6 +188,7 @@ class ContextComponent:
         if not mentions:
             return doc
         sections = doc._.rg_sections or []
+        tags = mention_tags(doc)
         triggers = self.triggers(doc)
         by_sent: dict[int, list[Trigger]] = {}
         flags = doc.to_array([SENT_START])
@@ -203,23 +205,23 @@ class ContextComponent:
             results = assign_context(targets, by_sent.get(sent, []), bridges)
             for i, res in zip(idxs, results, strict=True):
                 span = mentions[i]
+                tag = tags[(span.start, span.end)]
                 sec = section_at(sections, span.start_char)
                 category = sec.category if sec else SectionCategory.OTHER
-                span._.rg_section = category.value
-                lexical = span._.rg_lexical_assertion
-                span._.rg_assertion = lexical if lexical and res.assertion is Assertion.PRESENT else res.assertion.value
-                span._.rg_temporality = res.temporality.value
+                tag.section = category.value
+                lexical = tag.lexical_assertion
+                tag.assertion = lexical if lexical and res.assertion is Assertion.PRESENT else res.assertion.value
+                tag.temporality = res.temporality.value
                 generic = res.subject is Subject.GENERIC or category in GENERIC_SECTIONS
-                span._.rg_subject = (Subject.GENERIC if generic else Subject.PATIENT).value
-        doc.spans[MENTIONS_KEY] = mentions
+                tag.subject = (Subject.GENERIC if generic else Subject.PATIENT).value
         return doc
 
 
 @Language.factory(
     "radgraph_context",
     default_config={"rules": "builtin:context"},
-    assigns=["span._.rg_assertion", "span._.rg_temporality", "span._.rg_subject"],
-    requires=["doc.spans", "doc._.rg_sections"],
+    assigns=["doc._.rg_tags"],
+    requires=["doc.spans", "doc._.rg_tags", "doc._.rg_sections"],
 )
 def make_context(nlp: Language, name: str, rules: str) -> ContextComponent:
     """Create the ConText component (registered as a spaCy factory)."""

@@ -5,7 +5,12 @@ Registration happens when a radgraph component is created, never at ``import rad
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from spacy.tokens import Doc, Span
+
+from radgraph.vocab import Curie
 
 MENTIONS_KEY = "rg_mentions"
 
@@ -35,19 +40,71 @@ def share_text(doc: Doc, text: str) -> None:
     doc.user_data[_TEXT_KEY] = (len(doc), text)
 
 
+@dataclass(slots=True)
+class MentionTags:
+    """What the pipeline's stages say of one mention span.
+
+    The tags of a document live in one dictionary, ``Doc._.rg_tags``, keyed by the span's token offsets
+    (mentions never overlap), so that a stage reads or writes a mention's tags with one lookup. The
+    ``Span._.rg_*`` attributes read and write the same records.
+    """
+
+    concept: Curie
+    kind: str
+    rule: str
+    lexical_assertion: str | None = None
+    assertion: str = "present"
+    temporality: str = "current"
+    subject: str = "patient"
+    section: str | None = None
+
+
+def mention_tags(doc: Doc) -> dict[tuple[int, int], MentionTags]:
+    """Return the document's mention tags by (start, end) token offsets, creating the dictionary if needed."""
+    tags: dict[tuple[int, int], MentionTags] | None = doc._.rg_tags
+    if tags is None:
+        tags = {}
+        doc._.rg_tags = tags
+    return tags
+
+
+_SPAN_TAGS = {
+    "rg_concept": None,
+    "rg_kind": None,
+    "rg_rule": None,
+    "rg_assertion": "present",
+    "rg_temporality": "current",
+    "rg_subject": "patient",
+    "rg_section": None,
+    "rg_lexical_assertion": None,
+}
+
+
+def _span_tag(name: str, default: str | None) -> tuple[Callable[[Span], str | None], Callable[[Span, str], None]]:
+    field = name.removeprefix("rg_")
+
+    def get(span: Span) -> str | None:
+        tags = span.doc._.rg_tags
+        found = tags.get((span.start, span.end)) if tags else None
+        return default if found is None else getattr(found, field)
+
+    def put(span: Span, value: str) -> None:
+        tags = span.doc._.rg_tags
+        found = tags.get((span.start, span.end)) if tags else None
+        if found is None:
+            raise AttributeError(f"span {span.text!r} ({span.start}-{span.end}) is not a radgraph mention")
+        setattr(found, field, value)
+
+    return get, put
+
+
 def register_extensions() -> None:
-    """Declare radgraph's ``Doc._.rg_*`` and ``Span._.rg_*`` attributes (safe to call twice)."""
+    """Declare radgraph's ``Doc._.rg_*`` and read-only ``Span._.rg_*`` attributes (safe to call twice)."""
     if not Doc.has_extension("rg_sections"):
         Doc.set_extension("rg_sections", default=None)
-    for name, default in (
-        ("rg_concept", None),
-        ("rg_kind", None),
-        ("rg_rule", None),
-        ("rg_assertion", "present"),
-        ("rg_temporality", "current"),
-        ("rg_subject", "patient"),
-        ("rg_section", None),
-        ("rg_lexical_assertion", None),
-    ):
+    if not Doc.has_extension("rg_tags"):
+        Doc.set_extension("rg_tags", default=None)
+    for name, default in _SPAN_TAGS.items():
         if not Span.has_extension(name):
-            Span.set_extension(name, default=default)
+            get, put = _span_tag(name, default)
+            Span.set_extension(name, getter=get, setter=put)

@@ -28,10 +28,11 @@ from spacy.tokens import Doc, Span
 
 from radgraph.demographics import patient_from_text
 from radgraph.errors import OntologyError
-from radgraph.extensions import MENTIONS_KEY, doc_text, register_extensions
+from radgraph.extensions import MENTIONS_KEY, MentionTags, doc_text, mention_tags, register_extensions
 from radgraph.model import MEASURED_RULE, ConceptKind
 from radgraph.ontology import Ontology
 from radgraph.rules import MeasurementRule, load_rules
+from radgraph.vocab import Curie
 
 #: Units written as a ratio: "mg/dL", "mmol/L", "umol/L", "mm/h", "K/uL".
 _PER = (
@@ -126,9 +127,9 @@ def read_measurement(
     return Reading(finding, *span) if finding else None
 
 
-def _repeats(reading: Reading, before: Span | None, text: str) -> bool:
-    """Tell whether the value only backs a finding named just before it: "tachycardic (HR 118)"."""
-    if before is None or before._.rg_concept != reading.finding:
+def _repeats(reading: Reading, before: Span | None, concept: str | None, text: str) -> bool:
+    """Tell whether the value only backs a finding (*concept*) named just before it: "tachycardic (HR 118)"."""
+    if before is None or concept != reading.finding:
         return False
     return re.fullmatch(r"[\s,:(\[-]*", text[before.end_char : reading.start]) is not None
 
@@ -161,37 +162,43 @@ class MeasurementReader:
     def __call__(self, doc: Doc) -> Doc:
         """Replace measurement mentions that report an abnormal result by finding mentions."""
         spans = list(doc.spans[MENTIONS_KEY]) if MENTIONS_KEY in doc.spans else []
-        if not any(s._.rg_kind == ConceptKind.MEASUREMENT.value for s in spans):
+        tags = mention_tags(doc)
+        measured = ConceptKind.MEASUREMENT.value
+        if not any(t.kind == measured for t in tags.values()):
             return doc
         onto = self._ontology()
         text = doc_text(doc)
         patient = patient_from_text(text[:3000])
         age, sex = patient.age, patient.sex.value if patient.sex else None
         out: list[Span] = []
+        added: dict[tuple[int, int], MentionTags] = {}
         drop: set[int] = set()
         for i, span in enumerate(spans):
-            if span._.rg_kind != ConceptKind.MEASUREMENT.value:
+            tag = tags[(span.start, span.end)]
+            if tag.kind != measured:
                 continue
-            rule = _rule_for(span._.rg_concept, self.rules, onto)
+            rule = _rule_for(tag.concept, self.rules, onto)
             if rule is None:
                 continue
             reading = read_measurement(rule, text, span.start_char, span.end_char, span.sent.end_char, age, sex)
-            if reading is None or _repeats(reading, spans[i - 1] if i else None, text):
+            before = spans[i - 1] if i else None
+            concept = tags[(before.start, before.end)].concept if before is not None else None
+            if reading is None or _repeats(reading, before, concept, text):
                 continue
             new = doc.char_span(reading.start, reading.end, label="", alignment_mode="expand")
             if new is None:
                 continue
             kind = onto.kind(reading.finding).value
             new = Span(doc, new.start, new.end, label=kind)
-            new._.rg_concept = reading.finding
-            new._.rg_kind = kind
-            new._.rg_rule = f"{MEASURED_RULE}{rule.id}"
-            new._.rg_lexical_assertion = "absent" if reading.normal else None
             drop.add(i)
             drop.update(j for j, o in enumerate(spans) if j != i and o.start < new.end and new.start < o.end)
+            lexical = "absent" if reading.normal else None
             out.append(new)
+            rule_id = f"{MEASURED_RULE}{rule.id}"
+            added[(new.start, new.end)] = MentionTags(Curie(reading.finding), kind, rule_id, lexical)
         if out:
             kept = [s for j, s in enumerate(spans) if j not in drop] + out
+            doc._.rg_tags = {(s.start, s.end): added.get((s.start, s.end)) or tags[(s.start, s.end)] for s in kept}
             doc.spans[MENTIONS_KEY] = sorted(kept, key=lambda s: (s.start, s.end))
         return doc
 
@@ -199,8 +206,8 @@ class MeasurementReader:
 @Language.factory(
     "radgraph_measurements",
     default_config={"rules": "builtin:measurements"},
-    assigns=["doc.spans"],
-    requires=["doc.spans"],
+    assigns=["doc.spans", "doc._.rg_tags"],
+    requires=["doc.spans", "doc._.rg_tags"],
 )
 def make_measurements(nlp: Language, name: str, rules: str) -> MeasurementReader:
     """Create the measurement reader (registered as a spaCy factory)."""

@@ -4,7 +4,8 @@
 variants and plurals); ``radgraph_mentions`` matches every label, synonym and misspelling of
 the ontology on those norms, abbreviations case-sensitively on the exact text, and keeps the
 longest, most specific match where matches overlap. Each match becomes a span in
-``doc.spans["rg_mentions"]`` with ``span._.rg_concept`` (a CURIE) and ``span._.rg_kind``.
+``doc.spans["rg_mentions"]``; its tags (:class:`~radgraph.extensions.MentionTags`: concept CURIE,
+kind, rule) go to ``doc._.rg_tags`` and read as ``span._.rg_concept``, ``span._.rg_kind``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import ensure_path
 
 from radgraph.errors import OntologyError
-from radgraph.extensions import MENTIONS_KEY, register_extensions
+from radgraph.extensions import MENTIONS_KEY, MentionTags, register_extensions
 from radgraph.normalize import is_plural, norm
 from radgraph.ontology import LexEntry, Ontology, build_ontology, load_ontology
 from radgraph.rules import FindingRule, load_rules
@@ -136,10 +137,10 @@ class MentionMatcher:
         tokenizer = self.nlp.tokenizer
         if isinstance(tokenizer, Tokenizer) and tokenizer.max_cache_size < TOKENIZER_CACHE:
             tokenizer.max_cache_size = TOKENIZER_CACHE
-        for key, docs in norm_patterns.items():
-            self._norm_matcher.add(key, docs)
-        for key, docs in orth_patterns.items():
-            self._orth_matcher.add(key, docs)
+        for name, docs in norm_patterns.items():
+            self._norm_matcher.add(name, docs)
+        for name, docs in orth_patterns.items():
+            self._orth_matcher.add(name, docs)
 
     # ---- matching -------------------------------------------------------------------------
 
@@ -168,6 +169,7 @@ class MentionMatcher:
         )
         taken = [False] * len(doc)
         spans: list[Span] = []
+        tags: dict[tuple[int, int], MentionTags] = {}
         for start, end, entry in cands:
             if any(taken[start:end]):
                 continue
@@ -175,16 +177,14 @@ class MentionMatcher:
                 continue
             for k in range(start, end):
                 taken[k] = True
-            span = Span(doc, start, end, label=onto.kind(entry.concept).value)
-            span._.rg_concept = entry.concept
-            span._.rg_kind = onto.kind(entry.concept).value
-            span._.rg_rule = f"lexicon:{entry.source}"
-            span._.rg_lexical_assertion = entry.assertion
-            spans.append(span)
+            kind = onto.kind(entry.concept).value
+            spans.append(Span(doc, start, end, label=kind))
+            tags[(start, end)] = MentionTags(entry.concept, kind, f"lexicon:{entry.source}", entry.assertion)
         headings = [(s.start, s.body_start) for s in doc._.rg_sections or [] if s.body_start > s.start]
         if headings:
             spans = [s for s in spans if not any(a <= s.start_char < b for a, b in headings)]
         spans.sort(key=lambda s: s.start)
+        doc._.rg_tags = {(s.start, s.end): tags[(s.start, s.end)] for s in spans}
         doc.spans[MENTIONS_KEY] = spans
         return doc
 
@@ -210,7 +210,7 @@ class MentionMatcher:
 @Language.factory(
     "radgraph_mentions",
     default_config={"ontology": "builtin", "rules": "builtin:findings"},
-    assigns=["doc.spans"],
+    assigns=["doc.spans", "doc._.rg_tags"],
     requires=["token.norm"],
 )
 def make_mentions(nlp: Language, name: str, ontology: str, rules: str) -> MentionMatcher:

@@ -27,7 +27,7 @@ from radgraph import sections as _sections  # noqa: F401
 from radgraph.assemble import assemble
 from radgraph.demographics import patient_from_text
 from radgraph.errors import InputError
-from radgraph.extensions import MENTIONS_KEY, doc_text, share_text
+from radgraph.extensions import MENTIONS_KEY, doc_text, mention_tags, share_text
 from radgraph.mentions import MentionMatcher, span_is_anaphoric, span_is_plural
 from radgraph.model import (
     MEASURED_RULE,
@@ -154,24 +154,25 @@ def mentions_of(doc: Doc) -> list[Mention]:
     sent_starts = sentence_starts(doc)
     text = doc_text(doc)
     out: list[Mention] = []
+    tags = mention_tags(doc)
     for span in doc.spans[MENTIONS_KEY] if MENTIONS_KEY in doc.spans else []:
-        ext = span._
-        end = span.end_char
-        if ext.rg_rule and ext.rg_rule.startswith(MEASURED_RULE) and span.text.endswith("."):
+        tag = tags[(span.start, span.end)]
+        start, end = span.start_char, span.end_char
+        if tag.rule.startswith(MEASURED_RULE) and text[end - 1] == ".":
             end -= 1  # a unit with the sentence's full stop is one token ("10^9/L.")
         out.append(
             Mention(
-                start=span.start_char,
+                start=start,
                 end=end,
-                text=text[span.start_char : end],
-                concept=ext.rg_concept,
-                kind=_KINDS[ext.rg_kind],
-                rule_id=ext.rg_rule or "",
+                text=text[start:end],
+                concept=tag.concept,
+                kind=_KINDS[tag.kind],
+                rule_id=tag.rule,
                 sentence=bisect.bisect_right(sent_starts, span.start) - 1,
-                section=_SECTIONS[ext.rg_section or "other"],
-                assertion=_ASSERTIONS[ext.rg_assertion],
-                temporality=_TEMPORALITIES[ext.rg_temporality],
-                subject=_SUBJECTS[ext.rg_subject],
+                section=_SECTIONS[tag.section or "other"],
+                assertion=_ASSERTIONS[tag.assertion],
+                temporality=_TEMPORALITIES[tag.temporality],
+                subject=_SUBJECTS[tag.subject],
                 plural=span_is_plural(span),
                 anaphoric=span_is_anaphoric(span),
             )
