@@ -102,6 +102,16 @@ def test_refine_through_an_intermediate_class(ontology) -> None:  # type: ignore
     assert refine("rg:MidlineShift", {"rg:locatedIn": ["rg:LateralVentricle"]}, ontology).curie == "rg:MidlineShift"
 
 
+def test_refinement_is_remembered_per_ontology_and_takes_any_iterable(ontology) -> None:  # type: ignore[no-untyped-def]
+    first = refine("rg:Enlargement", {"rg:locatedIn": ["rg:Spleen"], "rg:hasSignal": []}, ontology)
+    assert refine("rg:Enlargement", {"rg:locatedIn": ["rg:Spleen"]}, ontology) is first
+    # a generator of qualifier values is read once, for the key and for the answer
+    assert refine("rg:Enlargement", {"rg:locatedIn": (s for s in ["rg:Spleen"])}, ontology) is first
+    # the order of the sites is part of the question (the first named site wins a tie)
+    assert refine("rg:Mass", {"rg:locatedIn": ["rg:Liver", "rg:Kidney"]}, ontology).curie == "rg:HepaticMass"
+    assert refine("rg:Mass", {"rg:locatedIn": ["rg:Kidney", "rg:Liver"]}, ontology).curie == "rg:RenalMass"
+
+
 def test_trigger_overlapping_the_start_of_a_target_scopes_over_it() -> None:
     neg = ContextRule("n", "no focal", ContextCategory.NEGATED, Direction.FORWARD, 5)
     # "no focal" (tokens 0-2) overlaps the target "focal deficit" (tokens 1-3)

@@ -557,14 +557,19 @@ def _merge_adjacent(heads: list[_Draft], text: str, onto: Ontology) -> list[_Dra
     out: list[_Draft] = []
     for d in heads:
         prev = out[-1] if out else None
-        if prev is not None and not prev.mention.anaphoric and prev.mention.end <= d.mention.start:
-            between = text[prev.mention.end : d.mention.start]
+        if (
+            prev is not None
+            and not prev.mention.anaphoric
+            and prev.mention.end <= d.mention.start
+            and prev.concept != d.concept
+            and _JOINER.match(text[prev.mention.end : d.mention.start])
+        ):
             common = sorted(
                 c
                 for c in set(onto.children(prev.concept)) & set(onto.children(d.concept))
-                if prev.concept != d.concept and not onto.is_a(c, "rg:NamedSign")
+                if not onto.is_a(c, "rg:NamedSign")
             )
-            if common and _JOINER.match(between):
+            if common:
                 m = prev.mention
                 merged = replace(m, end=d.mention.end, text=text[m.start : d.mention.end], plural=d.mention.plural)
                 out[-1] = _Draft(merged, common[0], rule="merged-adjacent")

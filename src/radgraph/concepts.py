@@ -192,7 +192,16 @@ def refine(concept: str, qualifiers: Mapping[str, Iterable[str]], ontology: Onto
     the broad findings in :data:`DEEP_BASES` any defined subclass is a candidate. Refinement
     never moves sideways: a midline shift beside a ventricle stays a midline shift.
     """
-    current = Curie(concept)
+    given = tuple((p, tuple(v)) for p, v in qualifiers.items())
+    key = (concept, tuple((p, v) for p, v in given if v))
+    memo = ontology.memo("refine")
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = _refine(Curie(concept), dict(given), ontology)
+    return found
+
+
+def _refine(current: Curie, qualifiers: Mapping[str, Iterable[str]], ontology: Ontology) -> ConceptMatch:
     seen = {current}
     rule = "lexicon"
     for _ in range(8):

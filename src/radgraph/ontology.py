@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
 from rdflib import OWL, RDF, RDFS, SKOS, BNode, Graph, URIRef
 from rdflib import Literal as RdfLiteral
@@ -110,6 +110,7 @@ class Ontology:
     _part_of: dict[Curie, frozenset[Curie]] = field(default_factory=dict)
     _places: dict[Curie, frozenset[Curie]] = field(default_factory=dict)
     _definition_of: dict[Curie, Definition] = field(default_factory=dict)
+    _memos: dict[str, dict[Hashable, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         children: dict[Curie, list[Curie]] = defaultdict(list)
@@ -302,6 +303,10 @@ class Ontology:
             anc = self.ancestors(key, include_self=True)
             self._refining[key] = [d for d in self.definitions if d.base in anc and d.concept != key]
         return self._refining[key]
+
+    def memo(self, name: str) -> dict[Hashable, Any]:
+        """Return a named dictionary for answers derived from this ontology alone (it is read-only)."""
+        return self._memos.setdefault(name, {})
 
     def definition_of(self, curie: str) -> Definition | None:
         """Return the definition of a defined class, if it has one."""
