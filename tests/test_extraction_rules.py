@@ -112,6 +112,17 @@ def test_refinement_is_remembered_per_ontology_and_takes_any_iterable(ontology) 
     assert refine("rg:Mass", {"rg:locatedIn": ["rg:Kidney", "rg:Liver"]}, ontology).curie == "rg:RenalMass"
 
 
+def test_the_refinement_memo_is_bounded(ontology, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from radgraph import concepts
+
+    monkeypatch.setattr(concepts, "REFINE_MEMO", 3)
+    sites = ["rg:Liver", "rg:Kidney", "rg:Spleen", "rg:Lung", "rg:Brain", "rg:Pancreas"]
+    answers = [refine("rg:Mass", {"rg:locatedIn": [s]}, ontology).curie for s in sites]
+    assert len(ontology.memo("refine")) <= 3
+    assert answers[:2] == ["rg:HepaticMass", "rg:RenalMass"]
+    assert [refine("rg:Mass", {"rg:locatedIn": [s]}, ontology).curie for s in sites] == answers
+
+
 def test_trigger_overlapping_the_start_of_a_target_scopes_over_it() -> None:
     neg = ContextRule("n", "no focal", ContextCategory.NEGATED, Direction.FORWARD, 5)
     # "no focal" (tokens 0-2) overlaps the target "focal deficit" (tokens 1-3)

@@ -24,6 +24,9 @@ from radgraph.vocab import Curie
 
 LOCATED_IN = "rg:locatedIn"
 
+#: Refinement answers remembered per ontology before the memo starts again (a few hundred bytes each).
+REFINE_MEMO = 100_000
+
 
 def satisfies(value: str, filler: str, prop: str, ontology: Ontology) -> bool:
     """Tell whether a qualifier value meets a restriction filler (subclass, or part-of for sites)."""
@@ -197,6 +200,8 @@ def refine(concept: str, qualifiers: Mapping[str, Iterable[str]], ontology: Onto
     memo = ontology.memo("refine")
     found = memo.get(key)
     if found is None:
+        if len(memo) >= REFINE_MEMO:
+            memo.clear()  # about nine new questions a case: bounded memory over any corpus
         found = memo[key] = _refine(Curie(concept), dict(given), ontology)
     return found
 
