@@ -182,3 +182,17 @@ def test_mention_spans_read_their_tags(nlp) -> None:  # type: ignore[no-untyped-
     assert doc._.rg_tags[(hypoxia.start, hypoxia.end)].assertion == "uncertain"
     with pytest.raises(AttributeError, match="not a radgraph mention"):
         doc[0:1]._.rg_concept = "rg:Fever"
+
+
+def test_norms_are_set_in_every_vocabulary(nlp) -> None:  # type: ignore[no-untyped-def]
+    from radgraph.mentions import normalize_doc
+
+    text = "Extramedullary haematopoiesis: Masses, oedema and tumours. Don't"
+    first = normalize_doc(nlp.make_doc(text))
+    # a fresh vocabulary whose lexemes still carry spaCy's own norms, after the memo has seen the words
+    second = normalize_doc(spacy.blank("en").make_doc(text))
+    for doc in (first, second):
+        norms = {t.text: t.norm_ for t in doc}
+        assert norms["haematopoiesis"] == "hematopoiesis"
+        assert norms["Masses"] == "mass" and norms["oedema"] == "edema" and norms["tumours"] == "tumor"
+        assert norms[":"] == ":" and norms["n't"] == "not"  # punctuation and tokenizer exceptions keep theirs

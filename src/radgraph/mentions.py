@@ -15,9 +15,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from spacy.attrs import ORTH
+import numpy
+from spacy.attrs import IS_PUNCT, IS_SPACE, NORM, ORTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
+from spacy.strings import hash_string
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc, Span
 from spacy.util import ensure_path
@@ -49,18 +51,34 @@ def normalize_doc(doc: Doc) -> Doc:
     """Give every token radgraph's normalized form as its ``norm_``.
 
     The norm is stored on the vocabulary's lexeme (which tokens inherit), once per word type;
-    a token-level norm set by a tokenizer exception wins. No state is kept outside the vocabulary.
+    a token-level norm set by a tokenizer exception wins. No state is kept outside the vocabulary
+    but a bounded memo of each word's wanted norm (a function of its spelling alone).
     """
     vocab = doc.vocab
     strings = vocab.strings
-    for orth in set(doc.to_array([ORTH]).tolist()):
-        lex = vocab[orth]
-        if lex.is_space or lex.is_punct:
-            continue
-        wanted = norm(strings[orth])
-        if lex.norm_ != wanted:
-            lex.norm_ = wanted
+    rows = doc.to_array([ORTH, NORM, IS_SPACE, IS_PUNCT])
+    # one row per word type, and no spaces or punctuation, read as numbers: only a lexeme whose norm must
+    # change becomes an object
+    rows = rows[numpy.unique(rows[:, 0], return_index=True)[1]]
+    rows = rows[(rows[:, 2] == 0) & (rows[:, 3] == 0)]
+    memo = _WANTED_NORM
+    for orth, current in rows[:, :2].tolist():
+        want = memo.get(orth)
+        if want is None:
+            if len(memo) >= _WANTED_NORM_SIZE:
+                memo.clear()
+            want = memo[orth] = hash_string(norm(strings[orth]))
+        if current != want:
+            wanted = norm(strings[orth])
+            lex = vocab[orth]
+            if lex.norm_ != wanted:
+                lex.norm_ = wanted
     return doc
+
+
+#: Word (orth hash) → hash of its normalized form; string hashes are the same in every vocabulary.
+_WANTED_NORM: dict[int, int] = {}
+_WANTED_NORM_SIZE = 500_000
 
 
 @Language.component("radgraph_normalizer", assigns=["token.norm"])
