@@ -19,7 +19,7 @@ import numpy
 from spacy.attrs import IS_PUNCT, IS_SPACE, NORM, ORTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.strings import hash_string
+from spacy.strings import get_string_id
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc, Span
 from spacy.util import ensure_path
@@ -67,7 +67,7 @@ def normalize_doc(doc: Doc) -> Doc:
         if want is None:
             if len(memo) >= _WANTED_NORM_SIZE:
                 memo.clear()
-            want = memo[orth] = hash_string(norm(strings[orth]))
+            want = memo[orth] = get_string_id(norm(strings[orth]))
         if current != want:
             wanted = norm(strings[orth])
             lex = vocab[orth]
