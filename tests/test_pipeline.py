@@ -196,3 +196,23 @@ def test_norms_are_set_in_every_vocabulary(nlp) -> None:  # type: ignore[no-unty
         assert norms["haematopoiesis"] == "hematopoiesis"
         assert norms["Masses"] == "mass" and norms["oedema"] == "edema" and norms["tumours"] == "tumor"
         assert norms[":"] == ":" and norms["n't"] == "not"  # punctuation and tokenizer exceptions keep theirs
+
+
+def test_section_finder_answers_as_section_at() -> None:
+    import random
+
+    from radgraph.model import Section
+    from radgraph.sections import section_at, section_finder
+
+    rng = random.Random(7)
+    cats = list(SectionCategory)
+    for trial in range(300):
+        bounds = sorted(rng.sample(range(0, 60), rng.randint(0, 8)))
+        pairs = zip(bounds, bounds[1:], strict=False) if trial % 2 else zip(bounds[::2], bounds[1::2], strict=False)
+        sections = [Section(rng.choice(cats), "", a, a, b) for a, b in pairs]  # touching, or with gaps
+        if trial % 3 == 0 and sections:  # overlapping, out of order or empty sections take the slow path
+            a = rng.randint(0, 50)
+            sections.insert(rng.randint(0, len(sections)), Section(rng.choice(cats), "", a, a, a + rng.randint(0, 9)))
+        find = section_finder(sections)
+        for offset in range(-1, 62):
+            assert find(offset) is section_at(sections, offset), (sections, offset)

@@ -24,19 +24,21 @@ from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 
-from spacy.attrs import SENT_START
+from spacy.attrs import IDX, LOWER, SENT_START
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
+from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
-from radgraph.extensions import MENTIONS_KEY, mention_tags, register_extensions
+from radgraph.extensions import mention_tags, register_extensions
 from radgraph.model import Assertion, SectionCategory, Subject, Temporality
 from radgraph.rules import ContextCategory, ContextRule, Direction, load_rules
-from radgraph.sections import section_at
+from radgraph.sections import section_finder
 
 GENERIC_SECTIONS = frozenset({SectionCategory.DISCUSSION})
 #: Words that only open a noun phrase: "likely areas of necrosis" questions the necrosis.
 _BRIDGES = frozenset({"a", "an", "the", "of", "area", "areas", "focus", "foci", "region", "regions", "zone", "zones"})
+_BRIDGE_IDS = frozenset(get_string_id(w) for w in _BRIDGES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +64,14 @@ def resolve_triggers(candidates: Sequence[Trigger]) -> list[Trigger]:
     """Keep the longest trigger where triggers overlap; drop pseudo-triggers after they block."""
     ordered = sorted(candidates, key=lambda t: (-(t.end - t.start), t.start))
     kept: list[Trigger] = []
-    spans: list[tuple[int, int]] = []
+    owner: dict[int, tuple[int, int]] = {}  # token → the kept span over it (kept spans differ or are disjoint)
     for t in ordered:
-        if any(t.start < e and s < t.end and (s, e) != (t.start, t.end) for s, e in spans):
+        span = (t.start, t.end)
+        if any(owner.get(i, span) != span for i in range(t.start, t.end)):
             continue
         kept.append(t)
-        spans.append((t.start, t.end))
+        for i in range(t.start, t.end):
+            owner[i] = span
     return sorted((t for t in kept if t.rule.category is not ContextCategory.PSEUDO), key=lambda t: t.start)
 
 
@@ -184,36 +188,34 @@ class ContextComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         """Set assertion, temporality and subject on every mention span."""
-        mentions = list(doc.spans[MENTIONS_KEY]) if MENTIONS_KEY in doc.spans else []
-        if not mentions:
-            return doc
-        sections = doc._.rg_sections or []
         tags = mention_tags(doc)
+        if not tags:
+            return doc
+        mentions = sorted(tags)  # token offsets of the mention spans
         triggers = self.triggers(doc)
         by_sent: dict[int, list[Trigger]] = {}
-        flags = doc.to_array([SENT_START])
-        sent_starts = [0] + [int(i) for i in (flags == 1).nonzero()[0] if i > 0]
+        flags, lower, idx = doc.to_array([SENT_START, LOWER, IDX]).T.tolist()
+        sent_starts = [0] + [i for i, f in enumerate(flags) if f == 1 and i > 0]
         for t in triggers:
             by_sent.setdefault(bisect.bisect_right(sent_starts, t.start) - 1, []).append(t)
-        groups: dict[int, list[int]] = {}
-        for i, m in enumerate(mentions):
-            groups.setdefault(bisect.bisect_right(sent_starts, m.start) - 1, []).append(i)
+        groups: dict[int, list[tuple[int, int]]] = {}
+        for m in mentions:
+            groups.setdefault(bisect.bisect_right(sent_starts, m[0]) - 1, []).append(m)
         n = len(doc)
-        bridges = {i for t in triggers for i in range(t.end, min(t.end + 4, n)) if doc[i].lower_ in _BRIDGES}
-        for sent, idxs in groups.items():
-            targets = [(mentions[i].start, mentions[i].end) for i in idxs]
+        bridges = {i for t in triggers for i in range(t.end, min(t.end + 4, n)) if lower[i] in _BRIDGE_IDS}
+        section_of = section_finder(doc._.rg_sections or [])
+        for sent, targets in groups.items():
             results = assign_context(targets, by_sent.get(sent, []), bridges)
-            for i, res in zip(idxs, results, strict=True):
-                span = mentions[i]
-                tag = tags[(span.start, span.end)]
-                sec = section_at(sections, span.start_char)
+            for target, res in zip(targets, results, strict=True):
+                tag = tags[target]
+                sec = section_of(idx[target[0]])
                 category = sec.category if sec else SectionCategory.OTHER
-                tag.section = category.value
+                tag.section = category
                 lexical = tag.lexical_assertion
-                tag.assertion = lexical if lexical and res.assertion is Assertion.PRESENT else res.assertion.value
-                tag.temporality = res.temporality.value
+                tag.assertion = lexical if lexical and res.assertion is Assertion.PRESENT else res.assertion
+                tag.temporality = res.temporality
                 generic = res.subject is Subject.GENERIC or category in GENERIC_SECTIONS
-                tag.subject = (Subject.GENERIC if generic else Subject.PATIENT).value
+                tag.subject = Subject.GENERIC if generic else Subject.PATIENT
         return doc
 
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from spacy.tokens import Doc, Span
 
+from radgraph.model import Assertion, ConceptKind, SectionCategory, Subject, Temporality
 from radgraph.vocab import Curie
 
 MENTIONS_KEY = "rg_mentions"
@@ -50,13 +52,13 @@ class MentionTags:
     """
 
     concept: Curie
-    kind: str
+    kind: ConceptKind
     rule: str
-    lexical_assertion: str | None = None
-    assertion: str = "present"
-    temporality: str = "current"
-    subject: str = "patient"
-    section: str | None = None
+    lexical_assertion: Assertion | None = None
+    assertion: Assertion = Assertion.PRESENT
+    temporality: Temporality = Temporality.CURRENT
+    subject: Subject = Subject.PATIENT
+    section: SectionCategory | None = None
 
 
 def mention_tags(doc: Doc) -> dict[tuple[int, int], MentionTags]:
@@ -68,15 +70,27 @@ def mention_tags(doc: Doc) -> dict[tuple[int, int], MentionTags]:
     return tags
 
 
-_SPAN_TAGS = {
+_SPAN_TAGS: dict[str, str | None] = {
     "rg_concept": None,
     "rg_kind": None,
     "rg_rule": None,
-    "rg_assertion": "present",
-    "rg_temporality": "current",
-    "rg_subject": "patient",
+    "rg_assertion": Assertion.PRESENT,
+    "rg_temporality": Temporality.CURRENT,
+    "rg_subject": Subject.PATIENT,
     "rg_section": None,
     "rg_lexical_assertion": None,
+}
+
+#: How a value written through ``Span._`` becomes a tag (a plain string for an enumeration is checked).
+_SPAN_TYPES: dict[str, Callable[[str], Any]] = {
+    "kind": ConceptKind,
+    "lexical_assertion": Assertion,
+    "assertion": Assertion,
+    "temporality": Temporality,
+    "subject": Subject,
+    "section": SectionCategory,
+    "concept": Curie,
+    "rule": str,
 }
 
 
@@ -93,13 +107,13 @@ def _span_tag(name: str, default: str | None) -> tuple[Callable[[Span], str | No
         found = tags.get((span.start, span.end)) if tags else None
         if found is None:
             raise AttributeError(f"span {span.text!r} ({span.start}-{span.end}) is not a radgraph mention")
-        setattr(found, field, value)
+        setattr(found, field, None if value is None else _SPAN_TYPES[field](value))
 
     return get, put
 
 
 def register_extensions() -> None:
-    """Declare radgraph's ``Doc._.rg_*`` and read-only ``Span._.rg_*`` attributes (safe to call twice)."""
+    """Declare radgraph's ``Doc._.rg_*`` and ``Span._.rg_*`` attributes (safe to call twice)."""
     if not Doc.has_extension("rg_sections"):
         Doc.set_extension("rg_sections", default=None)
     if not Doc.has_extension("rg_tags"):

@@ -29,7 +29,7 @@ from spacy.tokens import Doc, Span
 from radgraph.demographics import patient_from_text
 from radgraph.errors import OntologyError
 from radgraph.extensions import MENTIONS_KEY, MentionTags, doc_text, mention_tags, register_extensions
-from radgraph.model import MEASURED_RULE, ConceptKind
+from radgraph.model import MEASURED_RULE, Assertion, ConceptKind
 from radgraph.ontology import Ontology
 from radgraph.rules import MeasurementRule, load_rules
 from radgraph.vocab import Curie
@@ -163,8 +163,8 @@ class MeasurementReader:
         """Replace measurement mentions that report an abnormal result by finding mentions."""
         spans = list(doc.spans[MENTIONS_KEY]) if MENTIONS_KEY in doc.spans else []
         tags = mention_tags(doc)
-        measured = ConceptKind.MEASUREMENT.value
-        if not any(t.kind == measured for t in tags.values()):
+        measured = ConceptKind.MEASUREMENT
+        if not any(t.kind is measured for t in tags.values()):
             return doc
         onto = self._ontology()
         text = doc_text(doc)
@@ -175,7 +175,7 @@ class MeasurementReader:
         drop: set[int] = set()
         for i, span in enumerate(spans):
             tag = tags[(span.start, span.end)]
-            if tag.kind != measured:
+            if tag.kind is not measured:
                 continue
             rule = _rule_for(tag.concept, self.rules, onto)
             if rule is None:
@@ -188,11 +188,11 @@ class MeasurementReader:
             new = doc.char_span(reading.start, reading.end, label="", alignment_mode="expand")
             if new is None:
                 continue
-            kind = onto.kind(reading.finding).value
+            kind = onto.kind(reading.finding)
             new = Span(doc, new.start, new.end, label=kind)
             drop.add(i)
             drop.update(j for j, o in enumerate(spans) if j != i and o.start < new.end and new.start < o.end)
-            lexical = "absent" if reading.normal else None
+            lexical = Assertion.ABSENT if reading.normal else None
             out.append(new)
             rule_id = f"{MEASURED_RULE}{rule.id}"
             added[(new.start, new.end)] = MentionTags(Curie(reading.finding), kind, rule_id, lexical)

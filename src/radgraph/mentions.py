@@ -11,12 +11,13 @@ kind, rule) go to ``doc._.rg_tags`` and read as ``span._.rg_concept``, ``span._.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy
-from spacy.attrs import IS_PUNCT, IS_SPACE, NORM, ORTH
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LOWER, NORM, ORTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.strings import get_string_id
@@ -26,6 +27,7 @@ from spacy.util import ensure_path
 
 from radgraph.errors import OntologyError
 from radgraph.extensions import MENTIONS_KEY, MentionTags, register_extensions
+from radgraph.model import Assertion, ConceptKind
 from radgraph.normalize import is_plural, norm
 from radgraph.ontology import LexEntry, Ontology, build_ontology, load_ontology
 from radgraph.rules import FindingRule, load_rules
@@ -99,6 +101,21 @@ def _variants(text: str) -> set[str]:
     return {re.sub(r"\s+", " ", v).strip() for v in out if v.strip()}
 
 
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """A lexicon entry as the matcher ranks it: its concept's kind, rule name, source rank and depth."""
+
+    entry: LexEntry
+    kind: ConceptKind
+    rule: str
+    lexical: Assertion | None
+    rank: int
+    depth: int  # negated, so that the deepest concept sorts first
+
+
+_OLD = get_string_id("old")
+
+
 class MentionMatcher:
     """spaCy component ``radgraph_mentions``: ontology lexicon → mention spans."""
 
@@ -110,6 +127,7 @@ class MentionMatcher:
         self.rules_source = rules
         self.ontology: Ontology | None = None
         self._entries: list[LexEntry] = []
+        self._by_match: dict[int, _Entry] = {}
         self._norm_matcher = PhraseMatcher(nlp.vocab, attr="NORM")
         self._orth_matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
         if ontology == "builtin":
@@ -159,48 +177,48 @@ class MentionMatcher:
             self._norm_matcher.add(name, docs)
         for name, docs in orth_patterns.items():
             self._orth_matcher.add(name, docs)
+        self._by_match = {}
+        for name in (*norm_patterns, *orth_patterns):
+            e = entries[int(name.rsplit("|", 1)[1])]
+            lexical = Assertion(e.assertion) if e.assertion else None
+            rank, depth = _SOURCE_RANK[e.source], -ontology.depth(e.concept)
+            found = _Entry(e, ontology.kind(e.concept), f"lexicon:{e.source}", lexical, rank, depth)
+            self._by_match[get_string_id(name)] = found
 
     # ---- matching -------------------------------------------------------------------------
 
-    def _candidates(self, doc: Doc) -> Iterator[tuple[int, int, LexEntry]]:
-        strings = self.nlp.vocab.strings
-        for matcher in (self._norm_matcher, self._orth_matcher):
-            for match_id, start, end in matcher(doc):
-                key = strings[match_id]
-                entry = self._entries[int(key.rsplit("|", 1)[1])]
-                yield start, end, entry
+    def _candidates(self, doc: Doc) -> list[tuple[int, int, _Entry]]:
+        by_match = self._by_match
+        return [
+            (start, end, by_match[match_id])
+            for matcher in (self._norm_matcher, self._orth_matcher)
+            for match_id, start, end in matcher(doc)
+        ]
 
     def __call__(self, doc: Doc) -> Doc:
         """Find mentions and store them in ``doc.spans["rg_mentions"]``."""
         if self.ontology is None:
             raise OntologyError("radgraph_mentions has no ontology: call set_ontology() or load from disk")
-        onto = self.ontology
-        cands = list(self._candidates(doc))
-        cands.sort(
-            key=lambda c: (
-                -(c[1] - c[0]),
-                _SOURCE_RANK[c[2].source],
-                -onto.depth(c[2].concept),
-                c[0],
-                c[2].concept,
-            )
-        )
+        cands = self._candidates(doc)
+        # longest first, then by source, the deepest concept, position and CURIE
+        cands.sort(key=lambda c: (c[0] - c[1], c[2].rank, c[2].depth, c[0], c[2].entry.concept))
+        punct, lower, idx = doc.to_array([IS_PUNCT, LOWER, IDX]).T.tolist()
         taken = [False] * len(doc)
         spans: list[Span] = []
         tags: dict[tuple[int, int], MentionTags] = {}
-        for start, end, entry in cands:
+        for start, end, found in cands:
             if any(taken[start:end]):
                 continue
-            if end - start == 1 and (doc[start].is_punct or (doc[start].lower_ == "old" and _in_age_phrase(doc, start))):
+            if end - start == 1 and (punct[start] or (lower[start] == _OLD and _in_age_phrase(doc, start))):
                 continue
             for k in range(start, end):
                 taken[k] = True
-            kind = onto.kind(entry.concept).value
-            spans.append(Span(doc, start, end, label=kind))
-            tags[(start, end)] = MentionTags(entry.concept, kind, f"lexicon:{entry.source}", entry.assertion)
+            entry = found.entry
+            spans.append(Span(doc, start, end, label=found.kind))
+            tags[(start, end)] = MentionTags(entry.concept, found.kind, found.rule, found.lexical)
         headings = [(s.start, s.body_start) for s in doc._.rg_sections or [] if s.body_start > s.start]
         if headings:
-            spans = [s for s in spans if not any(a <= s.start_char < b for a, b in headings)]
+            spans = [s for s in spans if not any(a <= idx[s.start] < b for a, b in headings)]
         spans.sort(key=lambda s: s.start)
         doc._.rg_tags = {(s.start, s.end): tags[(s.start, s.end)] for s in spans}
         doc.spans[MENTIONS_KEY] = spans

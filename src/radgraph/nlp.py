@@ -31,15 +31,11 @@ from radgraph.extensions import MENTIONS_KEY, doc_text, mention_tags, share_text
 from radgraph.mentions import MentionMatcher, span_is_anaphoric, span_is_plural
 from radgraph.model import (
     MEASURED_RULE,
-    Assertion,
-    ConceptKind,
     Extraction,
     Mention,
     Patient,
     Report,
     SectionCategory,
-    Subject,
-    Temporality,
 )
 from radgraph.ontology import Ontology, load_ontology
 
@@ -133,13 +129,6 @@ def _doc(nlp: Language, report: Report) -> Doc:
     return doc
 
 
-_KINDS = {k.value: k for k in ConceptKind}
-_SECTIONS = {k.value: k for k in SectionCategory}
-_ASSERTIONS = {k.value: k for k in Assertion}
-_TEMPORALITIES = {k.value: k for k in Temporality}
-_SUBJECTS = {k.value: k for k in Subject}
-
-
 def sentence_starts(doc: Doc) -> list[int]:
     """Token indices where sentences start (without building Span objects)."""
     flags = doc.to_array([SENT_START])
@@ -166,13 +155,13 @@ def mentions_of(doc: Doc) -> list[Mention]:
                 end=end,
                 text=text[start:end],
                 concept=tag.concept,
-                kind=_KINDS[tag.kind],
+                kind=tag.kind,
                 rule_id=tag.rule,
                 sentence=bisect.bisect_right(sent_starts, span.start) - 1,
-                section=_SECTIONS[tag.section or "other"],
-                assertion=_ASSERTIONS[tag.assertion],
-                temporality=_TEMPORALITIES[tag.temporality],
-                subject=_SUBJECTS[tag.subject],
+                section=tag.section or SectionCategory.OTHER,
+                assertion=tag.assertion,
+                temporality=tag.temporality,
+                subject=tag.subject,
                 plural=span_is_plural(span),
                 anaphoric=span_is_anaphoric(span),
             )

@@ -13,8 +13,9 @@ The algorithm is a pure function over text (:func:`detect_sections`); the spaCy 
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy
@@ -160,11 +161,25 @@ def split_references(text: str, sections: Sequence[Section], rules: Sequence[Sec
 
 
 def section_at(sections: Sequence[Section], offset: int) -> Section | None:
-    """Return the section containing character *offset*."""
+    """Return the section containing character *offset* (the first one, should sections overlap)."""
     for s in sections:
-        if s.start <= offset < max(s.end, s.start + 1):
+        if s.start <= offset < (s.end if s.end > s.start else s.start + 1):
             return s
     return None
+
+
+def section_finder(sections: Sequence[Section]) -> Callable[[int], Section | None]:
+    """Return :func:`section_at` for *sections*, by binary search when they are in order and disjoint."""
+    ends = [s.end if s.end > s.start else s.start + 1 for s in sections]
+    starts = [s.start for s in sections]
+    if any(starts[i + 1] < ends[i] for i in range(len(sections) - 1)):
+        return lambda offset: section_at(sections, offset)
+
+    def find(offset: int) -> Section | None:
+        i = bisect.bisect_right(starts, offset) - 1
+        return sections[i] if i >= 0 and offset < ends[i] else None
+
+    return find
 
 
 class SectionComponent:
