@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STORE ?= oxigraph:var/store
 export RADGRAPH_STORE ?= $(STORE)
 
-.PHONY: demo test test-slow setup setup-dev browser-deps lint typecheck eval bench clean
+.PHONY: demo test test-slow setup setup-dev browser-deps lint typecheck eval bench bench-extraction clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -62,3 +62,7 @@ eval: $(VENV)/.installed
 # The scale benchmark (minutes; prints a table and writes bench/results/). See bench/README.md.
 bench: $(VENV)/.installed-dev
 	$(PY) bench/run.py --sizes 1000 10000 --workers 2
+
+# Extraction throughput on one core, per stage (about a minute; add --corpus FILE for MedPix).
+bench-extraction: $(VENV)/.installed
+	$(PY) bench/extraction.py

@@ -133,3 +133,21 @@ def test_a_failing_report_is_reported_not_fatal() -> None:
     with open_store("memory:") as store:
         assert ingest_parallel(store, [bad, good], workers=0, failures=failures) == 1
     assert [f.source for f in failures] == ["bad"]
+
+
+def test_extraction_benchmark_prints_its_figures(tmp_path: Path) -> None:
+    case = tmp_path / "case.txt"
+    case.write_text("Findings\n\nBilateral paravertebral masses. No pleural effusion.\n")
+    out = tmp_path / "extraction.json"
+    cmd = [sys.executable, str(REPO / "bench" / "extraction.py"), "--synthetic", "3", "--runs", "1",
+           "--corpus", str(case), "--out", str(out)]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=REPO)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "| set | cases |" in done.stdout and "tokenizer" in done.stdout
+    figures = json.loads(out.read_text())
+    by_set = {s["set"]: s for s in figures["sets"]}
+    assert by_set["case.txt"]["cases"] == 1 and by_set["synthetic (seed 0, 3)"]["cases"] == 3
+    assert all(s["cases_per_s"] > 0 and abs(sum(s["stage_share"].values()) - 1) < 0.01 for s in figures["sets"])
+    missing = subprocess.run([*cmd[:2], "--synthetic", "0", "--corpus", str(tmp_path / "nope.jsonl")],
+                             capture_output=True, text=True, timeout=600, cwd=REPO)  # fmt: skip
+    assert missing.returncode == 2 and "no such file" in missing.stderr
