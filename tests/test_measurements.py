@@ -40,6 +40,22 @@ def _found(nlp, text: str) -> dict[str, tuple[Assertion, str]]:  # type: ignore[
         ("SpO2 < 90% on room air.", "rg:Hypoxia", "SpO2 < 90%"),  # a bound stated with a comparison
         ("RV:LV ratio greater than 1.0.", "rg:RightVentricularEnlargement", "RV:LV ratio greater than 1.0"),
         ("Raised CRP.", "rg:ElevatedInflammatoryMarkers", "Raised CRP"),
+        ("Labs: AST 233/ Tbili 2.7.", "rg:ElevatedTransaminases", "AST 233"),
+        ("Alk Phos: 118, Lipase: 129.", "rg:ElevatedLipase", "Lipase: 129"),
+        ("Alk Phos: 118, Lipase: 129.", "rg:ElevatedAlkalinePhosphatase", "Alk Phos: 118"),
+        ("Albumin 2.1 g/dL.", "rg:Hypoalbuminemia", "Albumin 2.1 g/dL"),
+        ("Albumin 21 g/L.", "rg:Hypoalbuminemia", "Albumin 21 g/L"),  # grams per litre
+        ("Lactate 4.5 mmol/L.", "rg:Hyperlactatemia", "Lactate 4.5 mmol/L"),
+        ("Lactate 40 mg/dL.", "rg:Hyperlactatemia", "Lactate 40 mg/dL"),  # 4.4 mmol/L
+        ("INR was 3.4 on warfarin.", "rg:ProlongedProthrombinTime", "INR was 3.4"),
+        ("NT-proBNP 2300 pg/mL.", "rg:ElevatedNatriureticPeptide", "NT-proBNP 2300 pg/mL"),
+        ("BNP: 218.", "rg:ElevatedNatriureticPeptide", "BNP: 218"),
+        ("PSA 12.4 ng/mL.", "rg:ElevatedProstateSpecificAntigen", "PSA 12.4 ng/mL"),
+        ("LDH 586, amylase 450 U/L.", "rg:ElevatedLactateDehydrogenase", "LDH 586"),
+        ("Troponin was elevated.", "rg:ElevatedTroponin", "Troponin was elevated"),
+        # tests named together share their result; each but the last keeps its name alone
+        ("Amylase, lipase and LDH were elevated.", "rg:Hyperamylasemia", "Amylase"),
+        ("Amylase, lipase and LDH were elevated.", "rg:ElevatedLactateDehydrogenase", "LDH were elevated"),
     ],
 )
 def test_a_value_outside_its_range_names_a_finding(nlp, text: str, concept: str, span: str) -> None:  # type: ignore[no-untyped-def]
@@ -56,6 +72,11 @@ def test_a_value_outside_its_range_names_a_finding(nlp, text: str, concept: str,
         "CSF white count of 98.",  # nor is a count in another fluid
         "Cell count revealed RBC 386, WBC 133.",
         "Normal heart rate and rhythm.",  # normal either way: names no one finding
+        "AST 30, ALT 22, lipase 40, albumin 4.1, INR 1.0, lactate 1.1, BNP 45, PSA 1.2.",
+        "A 12-year-old boy with alkaline phosphatase 300 U/L.",  # a growing child's bones
+        "Troponin 0.5.",  # the limit depends on the assay: only words are read
+        "Lactate 12 mg/dL.",  # 1.3 mmol/L
+        "CSF LDH 900.",  # another specimen
     ],
 )
 def test_values_within_range_or_not_values_name_nothing(nlp, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -141,3 +162,14 @@ def test_bad_measurement_rules_are_rejected(tmp_path, line: str, message: str) -
     p.write_text(line + "\n")
     with pytest.raises(RuleError, match=message):
         load_rules(str(p), MeasurementRule.from_dict)
+
+
+def test_a_result_written_on_the_line_before_is_not_this_tests(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _found(nlp, "Labs:\nLFTs normal\nLipase 300 U/L\nChem panel normal\nAmylase pending")
+    assert found == {"rg:ElevatedLipase": (Assertion.PRESENT, "Lipase 300 U/L")}
+
+
+def test_tests_named_together_share_a_normal_result(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _found(nlp, "Amylase/lipase normal.")
+    assert found == {"rg:Hyperamylasemia": (Assertion.ABSENT, "Amylase"),
+                     "rg:ElevatedLipase": (Assertion.ABSENT, "lipase normal")}  # fmt: skip

@@ -57,13 +57,15 @@ _OTHER_SPECIMEN = re.compile(
 )
 #: A written result after the measurement ("were normal", "is elevated") or before it ("raised CRP").
 _RESULT_AFTER = re.compile(
+    # tests named together share the result: "amylase and lipase were normal", "Amylase/Lipase normal"
+    r"(?P<others>(?:\s*(?:/|,|and)\s*[A-Za-z][A-Za-z-]*){0,3})"
     r"[\s:,-]*(?:(?:levels?|counts?|values?)\s+)?(?:(?:is|was|were|are|remained|remains|came\s+back)\s+)?"
     r"(?:(?P<normal>normal|within\s+normal\s+limits|wnl|unremarkable)|(?P<high>elevated|raised|high|increased)"
     r"|(?P<low>low|decreased|reduced|depressed))\b",
     re.I,
 )
 _RESULT_BEFORE = re.compile(
-    r"\b(?:(?P<normal>normal)|(?P<high>elevated|raised|high|increased)|(?P<low>low|decreased|reduced))\s+$", re.I
+    r"\b(?:(?P<normal>normal)|(?P<high>elevated|raised|high|increased)|(?P<low>low|decreased|reduced))[ \t]+$", re.I
 )
 
 
@@ -110,7 +112,8 @@ def read_measurement(
         stop = end + (m.end("unit") if m.group("unit") else m.end("num"))
         return Reading(finding, start, stop)
     written = _RESULT_AFTER.match(after)
-    span = (start, end + written.end()) if written else None
+    # a result shared with tests named after this one belongs to their span: this one keeps its name alone
+    span = ((start, end) if written.group("others") else (start, end + written.end())) if written else None
     if written is None:
         lo = max(0, start - 24)
         written = _RESULT_BEFORE.search(text[lo:start])

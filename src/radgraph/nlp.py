@@ -67,11 +67,13 @@ _PREFIXES = (r"-(?=[A-Za-z])",)
 
 #: Extra suffixes: a dash hanging after a word or level ("Lobar Emphysema- radiographic findings", "T11- T12").
 #: A sentence's full stop after a ratio unit or shorthand ("10^9/L.", "mg/dL.", "no m/r/g.").
+#: A slash after a number.
 _SUFFIXES = (
     r"(?<=[A-Za-z0-9])[-\u2013\u2014]",
     r"(?<=/[A-Za-z])\.",
     r"(?<=/[A-Za-z]{2})\.",
     r"(?<=/[A-Za-z]{3})\.",
+    r"(?<=[0-9])/",  # a value before a slash that separates results ("AST 233/ ALT 91")
 )
 
 
