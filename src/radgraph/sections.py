@@ -17,6 +17,7 @@ import bisect
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy
 from spacy.attrs import IDX, IS_SPACE
@@ -41,39 +42,44 @@ class _Heading:
     rule: SectionRule
 
 
-def _compile(rules: Sequence[SectionRule]) -> list[tuple[SectionRule, re.Pattern[str], re.Pattern[str] | None]]:
-    out = []
-    for r in rules:
-        whole = re.compile(rf"^\s*(?:{r.pattern})\s*:?\s*$", re.IGNORECASE)
-        inline = re.compile(rf"^\s*(?:{r.pattern})\s*:[ \t]*(?=\S)", re.IGNORECASE) if r.inline else None
-        out.append((r, whole, inline))
-    return out
+@lru_cache(maxsize=32)
+def _compile(rules: tuple[SectionRule, ...]) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """One pattern for a whole heading line and one for an inline heading, each an alternation of the rules.
+
+    An anchored alternation matches with the first rule, in order, that matches at all, as trying the rules
+    one by one would; the named group that took part says which rule it was (``r3`` is ``rules[3]``).
+    """
+    alternatives = "|".join(f"(?P<r{i}>{r.pattern})" for i, r in enumerate(rules))
+    inline = "|".join(f"(?P<r{i}>{r.pattern})" for i, r in enumerate(rules) if r.inline)
+    return (
+        re.compile(rf"^\s*(?:{alternatives})\s*:?\s*$", re.IGNORECASE) if rules else None,
+        re.compile(rf"^\s*(?:{inline})\s*:[ \t]*(?=\S)", re.IGNORECASE) if inline else None,
+    )
+
+
+def _rule_of(m: re.Match[str], rules: Sequence[SectionRule]) -> SectionRule:
+    return rules[int(next(k for k, v in m.groupdict().items() if v is not None)[1:])]
 
 
 def _headings(text: str, rules: Sequence[SectionRule]) -> list[_Heading]:
-    compiled = _compile(rules)
+    whole, inline = _compile(tuple(rules))
     found: list[_Heading] = []
-    pos = 0
     for m in _LINE.finditer(text):
         line = m.group(0)
         if not line:
             break
         start, stripped = m.start(), line.strip()
         if stripped and len(stripped.split()) <= _MAX_HEADING_WORDS:
-            for rule, whole, _ in compiled:
-                if whole.match(stripped):
-                    found.append(_Heading(start, m.end(), stripped.rstrip(":").strip(), rule))
-                    break
+            wm = whole.match(stripped) if whole is not None else None
+            if wm is not None:
+                found.append(_Heading(start, m.end(), stripped.rstrip(":").strip(), _rule_of(wm, rules)))
             else:
                 stripped = ""
         if stripped == "" or not found or found[-1].start != start:
-            for rule, _, inline in compiled:
-                if inline is not None and (im := inline.match(line)):
-                    title = line[: im.end()].strip().rstrip(":").strip()
-                    found.append(_Heading(start, start + im.end(), title, rule))
-                    break
-        pos = m.end()
-    del pos
+            im = inline.match(line) if inline is not None else None
+            if im is not None:
+                title = line[: im.end()].strip().rstrip(":").strip()
+                found.append(_Heading(start, start + im.end(), title, _rule_of(im, rules)))
     return found
 
 
