@@ -56,6 +56,12 @@ def _found(nlp, text: str) -> dict[str, tuple[Assertion, str]]:  # type: ignore[
         # tests named together share their result; each but the last keeps its name alone
         ("Amylase, lipase and LDH were elevated.", "rg:Hyperamylasemia", "Amylase"),
         ("Amylase, lipase and LDH were elevated.", "rg:ElevatedLactateDehydrogenase", "LDH were elevated"),
+        ("D-dimer and troponin were both elevated.", "rg:ElevatedTroponin", "troponin were both elevated"),
+        ("Serum lipase is more than ten times the upper limit of normal.", "rg:ElevatedLipase",
+         "Serum lipase is more than ten times the upper limit of normal"),  # a multiple of the upper limit
+        ("ALT 5 x ULN.", "rg:ElevatedTransaminases", "ALT 5 x ULN"),
+        # a blood test after a urine one in a list without punctuation
+        ("Urine Glucose 500mg/dL Serum Glucose 313mg/dL", "rg:Hyperglycemia", "Serum Glucose 313mg/dL"),
     ],
 )
 def test_a_value_outside_its_range_names_a_finding(nlp, text: str, concept: str, span: str) -> None:  # type: ignore[no-untyped-def]
@@ -77,6 +83,7 @@ def test_a_value_outside_its_range_names_a_finding(nlp, text: str, concept: str,
         "Troponin 0.5.",  # the limit depends on the assay: only words are read
         "Lactate 12 mg/dL.",  # 1.3 mmol/L
         "CSF LDH 900.",  # another specimen
+        "Weak femoral pulses, and low pressures in both legs.",  # "and low" joins no second test name
     ],
 )
 def test_values_within_range_or_not_values_name_nothing(nlp, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -162,6 +169,11 @@ def test_bad_measurement_rules_are_rejected(tmp_path, line: str, message: str) -
     p.write_text(line + "\n")
     with pytest.raises(RuleError, match=message):
         load_rules(str(p), MeasurementRule.from_dict)
+
+
+def test_a_childs_result_in_words_is_read_but_not_its_number(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _found(nlp, "A 15-year-old boy. Serum alkaline phosphatase is elevated. HR 110.")
+    assert found == {"rg:ElevatedAlkalinePhosphatase": (Assertion.PRESENT, "Serum alkaline phosphatase is elevated")}
 
 
 def test_a_result_written_on_the_line_before_is_not_this_tests(nlp) -> None:  # type: ignore[no-untyped-def]

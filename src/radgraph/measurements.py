@@ -55,12 +55,22 @@ _OTHER_SPECIMEN = re.compile(
     r"|sputum)\b[^.;\n]*$",
     re.I,
 )
+#: A number that counts multiples of the upper limit ("5 x ULN") is no value of the test.
+_MULTIPLE = re.compile(r"\s*(?:times|x|×|-?fold)\s+(?:the\s+)?(?:upper|ULN\b|normal)", re.I)
+#: A blood specimen named with the test, which no other specimen before it changes ("Urine Glucose 500mg/dL Serum
+#: Glucose 313mg/dL").
+_BLOOD = re.compile(r"\b(?:serum|blood|plasma)\b", re.I)
 #: A written result after the measurement ("were normal", "is elevated") or before it ("raised CRP").
 _RESULT_AFTER = re.compile(
     # tests named together share the result: "amylase and lipase were normal", "Amylase/Lipase normal"
-    r"(?P<others>(?:\s*(?:/|,|and)\s*[A-Za-z][A-Za-z-]*){0,3})"
+    r"(?P<others>(?:\s*(?:/|,|,?\s*and|,?\s*or)\s*(?!(?:and|or)\b)[A-Za-z][A-Za-z-]*){0,3})"
     r"[\s:,-]*(?:(?:levels?|counts?|values?)\s+)?(?:(?:is|was|were|are|remained|remains|came\s+back)\s+)?"
-    r"(?:(?P<normal>normal|within\s+normal\s+limits|wnl|unremarkable)|(?P<high>elevated|raised|high|increased)"
+    r"(?:(?:both|all)\s+)?"
+    r"(?:(?P<normal>normal|within\s+normal\s+limits|wnl|unremarkable)|(?P<high>elevated|raised|high|increased"
+    # a multiple of the upper limit: "more than ten times the upper limit of normal", "3 x ULN"
+    r"|(?:(?:more\s+than|over|above|at\s+least|greater\s+than)\s+)?(?:\d+(?:\.\d+)?|two|three|four|five|ten|twenty"
+    r"|a\s+hundred)\s*(?:times|x|×|-fold|fold)\s+(?:the\s+)?(?:upper\s+limit\s+of\s+(?:the\s+)?normal(?:\s+range)?|ULN"
+    r"|normal))"
     r"|(?P<low>low|decreased|reduced|depressed))\b",
     re.I,
 )
@@ -93,13 +103,15 @@ def read_measurement(
     rule: MeasurementRule, text: str, start: int, end: int, limit: int, age: int | None = None, sex: str | None = None
 ) -> Reading | None:
     """Read the result of the measurement at ``text[start:end]`` (up to *limit*, its sentence's end)."""
-    if rule.min_age is not None and age is not None and age < rule.min_age:
-        return None
-    if _OTHER_SPECIMEN.search(text[max(0, start - 60) : start]):
+    # a child's ranges differ, so a number is read only from min_age on; a result in words is the author's reading
+    child = rule.min_age is not None and age is not None and age < rule.min_age
+    if _OTHER_SPECIMEN.search(text[max(0, start - 60) : start]) and not _BLOOD.search(text[max(0, start - 12) : end]):
         return None
     after = text[end:limit]
     m = _VALUE.match(after)
-    if m is not None and not m.group("grade"):
+    if m is not None and not m.group("grade") and not _MULTIPLE.match(after, m.end("num")):
+        if child:
+            return None
         value = float(m.group("num").replace(",", ""))
         # "a ratio greater than 1.0" lies just past its bound
         value += _EPSILON * abs(value or 1.0) * (1 if m.group("above") else -1 if m.group("below") else 0)

@@ -182,8 +182,9 @@ class MeasurementRule:
 
     A value below ``low`` names ``below`` and one above ``high`` names ``above`` (in the unit of the
     range, after the first applicable ``rescale``); a rule without a range reads written results only
-    ("inflammatory markers were raised"). ``min_age`` keeps a rule to patients at least that
-    old when the case states an age (a child's normal heart rate is an adult's tachycardia).
+    ("inflammatory markers were raised"). ``min_age`` keeps the numeric range to patients at least
+    that old when the case states an age (a child's normal heart rate is an adult's tachycardia); a result
+    in words ("alkaline phosphatase is elevated") is read at any age.
     ``plausible`` bounds the values the measurement can take; others are not its value (a pulse
     graded 2). ``by_sex`` gives other bounds for one sex (haemoglobin). ``reference`` says where the
     range comes from.
