@@ -84,6 +84,8 @@ def test_a_value_outside_its_range_names_a_finding(nlp, text: str, concept: str,
         "Lactate 12 mg/dL.",  # 1.3 mmol/L
         "CSF LDH 900.",  # another specimen
         "Weak femoral pulses, and low pressures in both legs.",  # "and low" joins no second test name
+        "MR spectroscopy shows that lactate is elevated.",  # a metabolite peak, not blood
+        "Brain tissue shows elevated lactate.",
     ],
 )
 def test_values_within_range_or_not_values_name_nothing(nlp, text: str) -> None:  # type: ignore[no-untyped-def]

@@ -49,10 +49,11 @@ _VALUE = re.compile(
     re.I,
 )
 _EPSILON = 1e-6
-#: A test of another specimen before the measurement: "CSF white count of 98", "UA: WBC of 13".
+#: A test of another specimen before the measurement: "CSF white count of 98", "UA: WBC of 13", or a metabolite
+#: of MR spectroscopy ("MRS shows elevated lactate").
 _OTHER_SPECIMEN = re.compile(
     r"\b(?:CSF|UA|urine|urinalysis|fluid|cell\s+counts?|pleural|peritoneal|ascitic|synovial|joint|aspirate|BAL|stool"
-    r"|sputum)\b[^.;\n]*$",
+    r"|sputum|spectroscopy|MRS|ppm|peaks?|metabolites?|(?:necrotic|brain|tumou?r)\s+tissue)\b[^.;\n]*$",
     re.I,
 )
 #: A number that counts multiples of the upper limit ("5 x ULN") is no value of the test.
