@@ -5,7 +5,7 @@ import spacy
 
 from radgraph.context import Trigger, assign_context, resolve_triggers
 from radgraph.errors import RuleError
-from radgraph.model import Assertion, Report, SectionCategory, Subject, Temporality
+from radgraph.model import Assertion, Laterality, Report, SectionCategory, Subject, Temporality
 from radgraph.nlp import build_nlp, extract
 from radgraph.rules import ContextCategory, ContextRule, Direction, SectionRule, load_rules
 from radgraph.sections import detect_sections
@@ -45,6 +45,14 @@ def test_context_scopes() -> None:
         ("Findings: findings suggestive of lymphoma.", "rg:Lymphoma", "assertion", Assertion.UNCERTAIN),
         ("Findings: old compression fracture.", "rg:VertebralCompressionFracture", "temporality", Temporality.HISTORICAL),
         ("Findings: a 29-year-old man with back pain.", "rg:BackPain", "temporality", Temporality.CURRENT),
+        # radiology shorthand
+        ("Findings: mass w/o calcification.", "rg:Calcification", "assertion", Assertion.ABSENT),
+        ("Findings: neg for PTX.", "rg:Pneumothorax", "assertion", Assertion.ABSENT),
+        ("Findings: B/L pleural effusions.", "rg:PleuralEffusion", "laterality", Laterality.BILATERAL),
+        ("Findings: bilat pleural effusions.", "rg:PleuralEffusion", "laterality", Laterality.BILATERAL),
+        # alternatives are two findings, not the one that is a kind of both
+        ("Findings: no acute fx or dislocation.", "rg:Dislocation", "assertion", Assertion.ABSENT),
+        ("Findings: an expansile, lytic lesion.", "rg:ExpansileLyticLesion", "assertion", Assertion.PRESENT),
     ],
 )
 def test_assertion_cases(nlp, sentence, concept, attr, value) -> None:  # type: ignore[no-untyped-def]

@@ -545,7 +545,9 @@ def _predicates(heads: Sequence[_Draft], ms: Sequence[Mention], text: str, onto:
     return out
 
 
-_JOINER = re.compile(r"^[\s,]*(?:(?:and|or)\s+)?(?:[A-Za-z-]+(?:ed|ly)\s*)?$")
+#: What may stand between two descriptions of one thing: a comma, "and", an adverb or participle ("purely lytic,
+#: expansile"). Not "or": "fracture or dislocation" names two alternatives, not a fracture-dislocation.
+_JOINER = re.compile(r"^[\s,]*(?:and\s+)?(?:[A-Za-z-]+(?:ed|ly)\s*)?$")
 
 
 def _merge_adjacent(heads: list[_Draft], text: str, onto: Ontology) -> list[_Draft]:
