@@ -53,6 +53,11 @@ def test_context_scopes() -> None:
         # alternatives are two findings, not the one that is a kind of both
         ("Findings: no acute fx or dislocation.", "rg:Dislocation", "assertion", Assertion.ABSENT),
         ("Findings: an expansile, lytic lesion.", "rg:ExpansileLyticLesion", "assertion", Assertion.PRESENT),
+        ("Findings: atelectasis versus scarring.", "rg:Atelectasis", "assertion", Assertion.UNCERTAIN),
+        ("Findings: ddx includes abscess.", "rg:Abscess", "assertion", Assertion.UNCERTAIN),
+        ("Findings: cannot r/o appendicitis.", "rg:Appendicitis", "assertion", Assertion.UNCERTAIN),
+        ("Findings: resolved pneumothorax.", "rg:Pneumothorax", "assertion", Assertion.ABSENT),
+        ("Findings: the effusion resolved, pneumothorax persists.", "rg:Pneumothorax", "assertion", Assertion.PRESENT),
     ],
 )
 def test_assertion_cases(nlp, sentence, concept, attr, value) -> None:  # type: ignore[no-untyped-def]
@@ -75,6 +80,12 @@ def test_rule_files_are_validated(tmp_path) -> None:  # type: ignore[no-untyped-
     bad.write_text('{"id": "x", "literal": "no", "category": "negated"}\n{"id": "x", "literal": "not", "category": "negated"}\n')
     with pytest.raises(RuleError, match="r.jsonl:2: duplicate"):
         load_rules(str(bad), ContextRule.from_dict)
+    for scope in ("-1", "true", "1.5"):
+        bad.write_text(f'{{"id": "x", "literal": "no", "category": "negated", "max_scope": {scope}}}\n')
+        with pytest.raises(RuleError, match="max_scope"):
+            load_rules(str(bad), ContextRule.from_dict)
+    bad.write_text('{"id": "x", "literal": "no", "category": "negated", "max_scope": 0}\n')
+    assert load_rules(str(bad), ContextRule.from_dict)[0].max_scope == 0  # next to the target only
 
 
 def test_a_scope_limit_is_for_terminators_only(tmp_path) -> None:  # type: ignore[no-untyped-def]

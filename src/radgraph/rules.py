@@ -87,6 +87,9 @@ class SectionRule:
 class ContextRule:
     """A ConText trigger phrase, its category, scope direction and maximum scope in tokens.
 
+    ``max_scope`` is the most tokens that may stand between the trigger and its target; 0 keeps the
+    trigger to a target right next to it ("resolved pneumothorax", not "resolved, pneumothorax").
+
     A terminator (category ``terminate``) ends every scope it lies in, or with ``direction``
     ``forward`` only the scopes running forward, and with ``ends`` only those of one category
     ("is" ends the scope of a negation before it, not that of "if").
@@ -110,8 +113,8 @@ class ContextRule:
             category = ContextCategory(data["category"])
             direction = Direction(data.get("direction", "forward"))
             scope = data.get("max_scope")
-            if scope is not None and (not isinstance(scope, int) or scope < 1):
-                raise ValueError(f"'max_scope' must be a positive integer, got {scope!r}")
+            if scope is not None and (isinstance(scope, bool) or not isinstance(scope, int) or scope < 0):
+                raise ValueError(f"'max_scope' must be a whole number of tokens (0: next to it), got {scope!r}")
             ends = ContextCategory(data["ends"]) if data.get("ends") is not None else None
             if ends is not None and category is not ContextCategory.TERMINATE:
                 raise ValueError("'ends' is for terminators only")
