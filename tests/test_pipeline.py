@@ -58,6 +58,9 @@ def test_context_scopes() -> None:
         ("Findings: cannot r/o appendicitis.", "rg:Appendicitis", "assertion", Assertion.UNCERTAIN),
         ("Findings: resolved pneumothorax.", "rg:Pneumothorax", "assertion", Assertion.ABSENT),
         ("Findings: the effusion resolved, pneumothorax persists.", "rg:Pneumothorax", "assertion", Assertion.PRESENT),
+        ("Findings: differential considerations include lymphoma.", "rg:Lymphoma", "assertion", Assertion.UNCERTAIN),
+        ("Findings: the previously noted nodule is no longer seen.", "rg:Nodule", "assertion", Assertion.ABSENT),
+        ("History: the patient no longer has back pain.", "rg:BackPain", "assertion", Assertion.ABSENT),
     ],
 )
 def test_assertion_cases(nlp, sentence, concept, attr, value) -> None:  # type: ignore[no-untyped-def]
