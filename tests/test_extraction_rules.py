@@ -376,3 +376,13 @@ def test_a_textbook_finding_takes_the_place_of_the_patients_findings_of_its_kind
     generic = {f.text: f.concept for f in extract(nlp, Report("t", text)).findings if f.subject is Subject.GENERIC}
     assert generic["cysts"] == "rg:SplenicCyst"
     assert generic["fractures"] == "rg:Fracture"  # the patient has no fracture to place it
+
+
+def test_a_participle_before_a_comma_states_a_finding(nlp) -> None:  # type: ignore[no-untyped-def]
+    # right before a finding, a participle only qualifies it; across a comma it is a finding of its own
+    attributive = _findings(nlp, "Dilated small bowel loops with air-fluid levels.")
+    assert "rg:Dilatation" not in {f.concept for f in attributive}
+    found = {f.concept: f for f in _findings(nlp, "Both lateral ventricles are dilated, with periventricular oedema.")}
+    assert found["rg:Ventriculomegaly"].assertion is Assertion.PRESENT
+    found = {f.concept for f in _findings(nlp, "Abdomen: distended, TTP in the left lower quadrant.")}
+    assert {"rg:Dilatation", "rg:AbdominalTenderness"} <= found

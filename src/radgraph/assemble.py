@@ -617,13 +617,22 @@ def _backs_a_finding(f: Finding, others: Sequence[Finding]) -> bool:
     )
 
 
+_CLAUSE_BREAK = re.compile(r"[,;:]")
+
+
 def _idle_participle(d: _Draft, heads: Sequence[_Draft], text: str) -> bool:
     """Tell whether a participle finding ("enlarged", "dilated") only qualifies another finding or no site."""
     m = d.mention
     if m.rule_id != "lexicon:rule" or m.text.lower() not in _PARTICIPLES:
         return False
     after = (h for h in heads if h is not d and not h.mention.rule_id.startswith(MEASURED_RULE))
-    if any(h.mention.start >= m.end and _gap(text, m, h.mention) <= 2 for h in after):
+    # right before a finding it qualifies that finding ("enlarged nodes"); not across a comma ("distended, tender")
+    if any(
+        h.mention.start >= m.end
+        and _gap(text, m, h.mention) <= 2
+        and not _CLAUSE_BREAK.search(text[m.end : h.mention.start])
+        for h in after
+    ):
         return True
     return d.concept in ("rg:Enlargement", "rg:Dilatation") and not d.sites
 

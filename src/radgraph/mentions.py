@@ -90,7 +90,7 @@ def make_normalizer(doc: Doc) -> Doc:
 
 
 def _variants(text: str) -> set[str]:
-    """Spelling variants of a lexicon string: hyphen and space forms."""
+    """Spelling variants of a lexicon string: hyphen and space forms, and "X ca" for a named cancer."""
     out = {text}
     if "-" in text:
         out.add(text.replace("-", " "))
@@ -98,6 +98,9 @@ def _variants(text: str) -> set[str]:
     words = text.split()
     if 1 < len(words) <= 3 and all(w.isalpha() for w in words):
         out.add("-".join(words))
+    # clinical shorthand for a named cancer: "breast CA", "pancreatic ca"
+    if len(words) > 1 and words[-1].lower() in ("cancer", "carcinoma"):
+        out.add(" ".join([*words[:-1], "ca"]))
     return {re.sub(r"\s+", " ", v).strip() for v in out if v.strip()}
 
 
