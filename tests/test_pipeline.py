@@ -61,6 +61,11 @@ def test_context_scopes() -> None:
         ("Findings: differential considerations include lymphoma.", "rg:Lymphoma", "assertion", Assertion.UNCERTAIN),
         ("Findings: the previously noted nodule is no longer seen.", "rg:Nodule", "assertion", Assertion.ABSENT),
         ("History: the patient no longer has back pain.", "rg:BackPain", "assertion", Assertion.ABSENT),
+        ("Findings: fracture is ruled out.", "rg:Fracture", "assertion", Assertion.ABSENT),
+        ("Findings: doubtful fracture.", "rg:Fracture", "assertion", Assertion.UNCERTAIN),
+        # "unlikely to represent" questions what follows, not the finding before it
+        ("Findings: the adrenal nodule is unlikely to represent an adenoma.", "rg:AdrenalMass", "assertion",
+         Assertion.PRESENT),
     ],
 )
 def test_assertion_cases(nlp, sentence, concept, attr, value) -> None:  # type: ignore[no-untyped-def]
