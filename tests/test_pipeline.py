@@ -246,6 +246,7 @@ def test_section_finder_answers_as_section_at() -> None:
 
 
 def test_a_family_history_is_not_the_patients_history(nlp) -> None:  # type: ignore[no-untyped-def]
-    ex = extract(nlp, Report("t", "History\n\nHistory of breast cancer, family history of colon cancer. FHx: lung cancer."))
+    text = "History\n\nHistory of breast cancer, family history of colon cancer. FHx: lung cancer."
+    ex = extract(nlp, Report("t", text))
     roles = {d.concept: d.role.value for d in ex.diagnoses}
     assert roles == {"rg:BreastCancer": "history", "rg:ColonCancer": "mentioned", "rg:LungCancer": "mentioned"}

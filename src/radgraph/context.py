@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 
-from spacy.attrs import IDX, LOWER, SENT_START
+from spacy.attrs import IDX, LOWER
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.strings import get_string_id
@@ -33,7 +33,7 @@ from spacy.tokens import Doc
 from radgraph.extensions import mention_tags, register_extensions
 from radgraph.model import Assertion, SectionCategory, Subject, Temporality
 from radgraph.rules import ContextCategory, ContextRule, Direction, load_rules
-from radgraph.sections import section_finder
+from radgraph.sections import section_finder, sentence_starts
 
 GENERIC_SECTIONS = frozenset({SectionCategory.DISCUSSION})
 #: Words that only open a noun phrase: "likely areas of necrosis" questions the necrosis.
@@ -194,8 +194,8 @@ class ContextComponent:
         mentions = sorted(tags)  # token offsets of the mention spans
         triggers = self.triggers(doc)
         by_sent: dict[int, list[Trigger]] = {}
-        flags, lower, idx = doc.to_array([SENT_START, LOWER, IDX]).T.tolist()
-        sent_starts = [0] + [i for i, f in enumerate(flags) if f == 1 and i > 0]
+        lower, idx = doc.to_array([LOWER, IDX]).T.tolist()
+        sent_starts = sentence_starts(doc)
         for t in triggers:
             by_sent.setdefault(bisect.bisect_right(sent_starts, t.start) - 1, []).append(t)
         groups: dict[int, list[tuple[int, int]]] = {}

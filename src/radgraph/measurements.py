@@ -125,14 +125,15 @@ def read_measurement(
         stop = end + (m.end("unit") if m.group("unit") else m.end("num"))
         return Reading(finding, start, stop)
     written = _RESULT_AFTER.match(after)
-    # a result shared with tests named after this one belongs to their span: this one keeps its name alone
-    span = ((start, end) if written.group("others") else (start, end + written.end())) if written else None
-    if written is None:
+    if written is not None:
+        # a result shared with tests named after this one belongs to their span: this one keeps its name alone
+        span = (start, end) if written.group("others") else (start, end + written.end())
+    else:
         lo = max(0, start - 24)
         written = _RESULT_BEFORE.search(text[lo:start])
-        span = (lo + written.start(), end) if written else None
-    if written is None or span is None:
-        return None
+        if written is None:
+            return None
+        span = (lo + written.start(), end)
     if written.group("normal"):
         # "inflammatory markers were normal" rules out their elevation; a normal heart rate, which could
         # have been too fast or too slow, names no one finding

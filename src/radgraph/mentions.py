@@ -129,7 +129,6 @@ class MentionMatcher:
         self.source = ontology
         self.rules_source = rules
         self.ontology: Ontology | None = None
-        self._entries: list[LexEntry] = []
         self._by_match: dict[int, _Entry] = {}
         self._norm_matcher = PhraseMatcher(nlp.vocab, attr="NORM")
         self._orth_matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
@@ -152,13 +151,14 @@ class MentionMatcher:
                 if rule.concept not in ontology:
                     raise OntologyError(f"finding rule {rule.id!r} names unknown concept {rule.concept!r}")
                 entries.append(LexEntry(rule.literal, rule.concept, "rule", rule.case_sensitive, rule.assertion))
-        self._entries = entries
         self._norm_matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
         self._orth_matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
         norm_patterns: dict[str, list[Doc]] = {}
         orth_patterns: dict[str, list[Doc]] = {}
+        self._by_match = {}
         seen: set[tuple[str, str, bool]] = set()
         for i, e in enumerate(entries):
+            name = f"{e.concept}|{i}"
             for text in _variants(e.text):
                 key = (text if e.case_sensitive else text.lower(), e.concept, e.case_sensitive)
                 if key in seen:
@@ -166,10 +166,15 @@ class MentionMatcher:
                 seen.add(key)
                 pattern = self.nlp.make_doc(text)
                 if e.case_sensitive:
-                    orth_patterns.setdefault(f"{e.concept}|{i}", []).append(pattern)
+                    orth_patterns.setdefault(name, []).append(pattern)
                 else:
                     normalize_doc(pattern)
-                    norm_patterns.setdefault(f"{e.concept}|{i}", []).append(pattern)
+                    norm_patterns.setdefault(name, []).append(pattern)
+            if name in norm_patterns or name in orth_patterns:
+                lexical = Assertion(e.assertion) if e.assertion else None
+                rank, depth = _SOURCE_RANK[e.source], -ontology.depth(e.concept)
+                found = _Entry(e, ontology.kind(e.concept), f"lexicon:{e.source}", lexical, rank, depth)
+                self._by_match[get_string_id(name)] = found
         # spaCy's tokenizer stops caching new chunks once it holds max_cache_size (10,000) of them; the
         # patterns above fill that, after which every word of every report would be split by the affix
         # rules again (half of tokenizing time)
@@ -180,13 +185,6 @@ class MentionMatcher:
             self._norm_matcher.add(name, docs)
         for name, docs in orth_patterns.items():
             self._orth_matcher.add(name, docs)
-        self._by_match = {}
-        for name in (*norm_patterns, *orth_patterns):
-            e = entries[int(name.rsplit("|", 1)[1])]
-            lexical = Assertion(e.assertion) if e.assertion else None
-            rank, depth = _SOURCE_RANK[e.source], -ontology.depth(e.concept)
-            found = _Entry(e, ontology.kind(e.concept), f"lexicon:{e.source}", lexical, rank, depth)
-            self._by_match[get_string_id(name)] = found
 
     # ---- matching -------------------------------------------------------------------------
 

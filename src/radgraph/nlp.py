@@ -14,7 +14,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import spacy
-from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
@@ -38,6 +37,7 @@ from radgraph.model import (
     SectionCategory,
 )
 from radgraph.ontology import Ontology, load_ontology
+from radgraph.sections import sentence_starts
 
 #: Largest text the pipeline takes in one piece (spaCy's own default limit is 1,000,000).
 MAX_CHARS = 2_000_000
@@ -129,15 +129,6 @@ def _doc(nlp: Language, report: Report) -> Doc:
     for _, proc in nlp.pipeline:
         doc = proc(doc)
     return doc
-
-
-def sentence_starts(doc: Doc) -> list[int]:
-    """Token indices where sentences start (without building Span objects)."""
-    flags = doc.to_array([SENT_START])
-    starts = [int(i) for i in (flags == 1).nonzero()[0]]
-    if not starts or starts[0] != 0:
-        starts.insert(0, 0)
-    return starts
 
 
 def mentions_of(doc: Doc) -> list[Mention]:

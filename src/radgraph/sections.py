@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy
-from spacy.attrs import IDX, IS_SPACE
+from spacy.attrs import IDX, IS_SPACE, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -166,17 +166,22 @@ def split_references(text: str, sections: Sequence[Section], rules: Sequence[Sec
     return out
 
 
+def _reach(s: Section) -> int:
+    """Where a section stops containing offsets: its end, or one past its start when it is empty."""
+    return s.end if s.end > s.start else s.start + 1
+
+
 def section_at(sections: Sequence[Section], offset: int) -> Section | None:
     """Return the section containing character *offset* (the first one, should sections overlap)."""
     for s in sections:
-        if s.start <= offset < (s.end if s.end > s.start else s.start + 1):
+        if s.start <= offset < _reach(s):
             return s
     return None
 
 
 def section_finder(sections: Sequence[Section]) -> Callable[[int], Section | None]:
     """Return :func:`section_at` for *sections*, by binary search when they are in order and disjoint."""
-    ends = [s.end if s.end > s.start else s.start + 1 for s in sections]
+    ends = [_reach(s) for s in sections]
     starts = [s.start for s in sections]
     if any(starts[i + 1] < ends[i] for i in range(len(sections) - 1)):
         return lambda offset: section_at(sections, offset)
@@ -208,6 +213,15 @@ class SectionComponent:
         for i in sentence_breaks(doc, text, doc._.rg_sections):
             doc[i].is_sent_start = True
         return doc
+
+
+def sentence_starts(doc: Doc) -> list[int]:
+    """Token indices where sentences start (without building Span objects)."""
+    flags = doc.to_array([SENT_START])
+    starts = [int(i) for i in (flags == 1).nonzero()[0]]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    return starts
 
 
 def sentence_breaks(doc: Doc, text: str, sections: Sequence[Section]) -> list[int]:
