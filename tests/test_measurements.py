@@ -60,6 +60,17 @@ def _found(nlp, text: str) -> dict[str, tuple[Assertion, str]]:  # type: ignore[
         ("Serum lipase is more than ten times the upper limit of normal.", "rg:ElevatedLipase",
          "Serum lipase is more than ten times the upper limit of normal"),  # a multiple of the upper limit
         ("ALT 5 x ULN.", "rg:ElevatedTransaminases", "ALT 5 x ULN"),
+        ("The transaminases are moderately elevated.", "rg:ElevatedTransaminases",
+         "transaminases are moderately elevated"),  # a degree between the copula and the result
+        ("Prolonged prothrombin time.", "rg:ProlongedProthrombinTime", "Prolonged prothrombin time"),
+        # a result written before a list of tests is shared by all of them
+        ("Elevations of serum bilirubin, transaminases and of prothrombin time.", "rg:Hyperbilirubinemia",
+         "Elevations of serum bilirubin"),
+        ("Elevations of serum bilirubin, transaminases and of prothrombin time.", "rg:ElevatedTransaminases",
+         "transaminases"),
+        ("Elevations of serum bilirubin, transaminases and of prothrombin time.", "rg:ProlongedProthrombinTime",
+         "prothrombin time"),
+        ("Elevated BNP and troponin.", "rg:ElevatedTroponin", "troponin"),
         # a blood test after a urine one in a list without punctuation
         ("Urine Glucose 500mg/dL Serum Glucose 313mg/dL", "rg:Hyperglycemia", "Serum Glucose 313mg/dL"),
     ],
@@ -86,6 +97,7 @@ def test_a_value_outside_its_range_names_a_finding(nlp, text: str, concept: str,
         "Weak femoral pulses, and low pressures in both legs.",  # "and low" joins no second test name
         "MR spectroscopy shows that lactate is elevated.",  # a metabolite peak, not blood
         "Brain tissue shows elevated lactate.",
+        "NAA to creatine ratios are increased, with relatively normal Cho and Cr.",  # MR spectroscopy
     ],
 )
 def test_values_within_range_or_not_values_name_nothing(nlp, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -181,6 +193,18 @@ def test_a_childs_result_in_words_is_read_but_not_its_number(nlp) -> None:  # ty
 def test_a_result_written_on_the_line_before_is_not_this_tests(nlp) -> None:  # type: ignore[no-untyped-def]
     found = _found(nlp, "Labs:\nLFTs normal\nLipase 300 U/L\nChem panel normal\nAmylase pending")
     assert found == {"rg:ElevatedLipase": (Assertion.PRESENT, "Lipase 300 U/L")}
+
+
+def test_a_list_that_names_no_test_shares_no_result(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _found(nlp, "Decreased pain and temperature sensation in the trunk.")  # sensation, not a low temperature
+    assert "rg:Hypothermia" not in found and "rg:Pain" in found
+
+
+def test_a_long_list_of_tests_shares_a_normal_result(nlp) -> None:  # type: ignore[no-untyped-def]
+    ex = extract(nlp, Report("t", "History\n\nESR, CRP, homocysteine, cardiolipin panel, RPR, lipid panel all wnl."))
+    found = [(f.concept, f.assertion, f.text) for f in ex.findings]
+    absent = Assertion.ABSENT
+    assert found == [("rg:ElevatedInflammatoryMarkers", absent, "ESR"), ("rg:ElevatedInflammatoryMarkers", absent, "CRP")]
 
 
 def test_tests_named_together_share_a_normal_result(nlp) -> None:  # type: ignore[no-untyped-def]

@@ -53,7 +53,8 @@ _EPSILON = 1e-6
 #: of MR spectroscopy ("MRS shows elevated lactate").
 _OTHER_SPECIMEN = re.compile(
     r"\b(?:CSF|UA|urine|urinalysis|fluid|cell\s+counts?|pleural|peritoneal|ascitic|synovial|joint|aspirate|BAL|stool"
-    r"|sputum|spectroscopy|MRS|ppm|peaks?|metabolites?|(?:necrotic|brain|tumou?r)\s+tissue)\b[^.;\n]*$",
+    r"|sputum|spectroscopy|MRS|ppm|peaks?|metabolites?|(?:necrotic|brain|tumou?r)\s+tissue|NAA|choline|Cho"
+    r"|myo-?inositol)\b[^.;\n]*$",
     re.I,
 )
 #: A number that counts multiples of the upper limit ("5 x ULN") is no value of the test.
@@ -61,13 +62,26 @@ _MULTIPLE = re.compile(r"\s*(?:times|x|×|-?fold)\s+(?:the\s+)?(?:upper|ULN\b|no
 #: A blood specimen named with the test, which no other specimen before it changes ("Urine Glucose 500mg/dL Serum
 #: Glucose 313mg/dL").
 _BLOOD = re.compile(r"\b(?:serum|blood|plasma)\b", re.I)
+#: Words that are results, never the name of a test in a list of tests that share one.
+_RESULT_WORDS = (
+    r"normal|wnl|unremarkable|elevated|raised|high|increased|prolonged|low|decreased|reduced|depressed|and|or|were|was"
+    r"|is|are|all|both|elevations?|rise|not|no"
+)
+#: A test's name in a list of tests that share a result: one or two words ("lipid panel", "prothrombin time").
+_NAME = r"(?!(?:" + _RESULT_WORDS + r")\b)[A-Za-z][A-Za-z0-9-]*(?:[ \t]+(?!(?:" + _RESULT_WORDS + r")\b)[A-Za-z][A-Za-z0-9-]*)?"
+#: How the result is qualified between the copula and the result: "moderately elevated", "typically elevated".
+_DEGREE = (
+    r"(?:(?:mildly|moderately|markedly|significantly|slightly|severely|minimally|persistently|typically|usually"
+    r"|often|still|also|further|only)\s+)?"
+)
 #: A written result after the measurement ("were normal", "is elevated") or before it ("raised CRP").
 _RESULT_AFTER = re.compile(
-    # tests named together share the result: "amylase and lipase were normal", "Amylase/Lipase normal"
-    r"(?P<others>(?:\s*(?:/|,|,?\s*and|,?\s*or)\s*(?!(?:and|or)\b)[A-Za-z][A-Za-z-]*){0,3})"
+    # tests named together share the result: "amylase and lipase were normal", "Amylase/Lipase normal",
+    # "ESR, CRP, homocysteine, lipid panel all wnl"
+    r"(?P<others>(?:\s*(?:/|,|,?\s*and|,?\s*or)\s*" + _NAME + r"){0,6})"
     r"[\s:,-]*(?:(?:levels?|counts?|values?)\s+)?(?:(?:is|was|were|are|remained|remains|came\s+back)\s+)?"
-    r"(?:(?:both|all)\s+)?"
-    r"(?:(?P<normal>normal|within\s+normal\s+limits|wnl|unremarkable)|(?P<high>elevated|raised|high|increased"
+    r"(?:(?:both|all)\s+)?" + _DEGREE +
+    r"(?:(?P<normal>normal|within\s+normal\s+limits|wnl|unremarkable)|(?P<high>elevated|raised|high|increased|prolonged"
     # a multiple of the upper limit: "more than ten times the upper limit of normal", "3 x ULN"
     r"|(?:(?:more\s+than|over|above|at\s+least|greater\s+than)\s+)?(?:\d+(?:\.\d+)?|two|three|four|five|ten|twenty"
     r"|a\s+hundred)\s*(?:times|x|×|-fold|fold)\s+(?:the\s+)?(?:upper\s+limit\s+of\s+(?:the\s+)?normal(?:\s+range)?|ULN"
@@ -75,9 +89,16 @@ _RESULT_AFTER = re.compile(
     r"|(?P<low>low|decreased|reduced|depressed))\b",
     re.I,
 )
+#: A result written before the test, which tests listed after it share: "raised CRP", "elevations of serum
+#: bilirubin, transaminases and alkaline phosphatase". Only the first test's span takes the result's words.
 _RESULT_BEFORE = re.compile(
-    r"\b(?:(?P<normal>normal)|(?P<high>elevated|raised|high|increased)|(?P<low>low|decreased|reduced))[ \t]+$", re.I
+    r"\b(?:(?P<normal>normal)|(?P<high>elevated|raised|high|increased|prolonged|(?:elevations?|rises?|increases?)"
+    r"[ \t]+(?:of|in))|(?P<low>low|decreased|reduced))[ \t]+(?:(?:serum|blood|plasma)[ \t]+)?"
+    r"(?P<others>(?:" + _NAME + r"[ \t]*(?:,|,?[ \t]+and|,?[ \t]+or)[ \t]+(?:of[ \t]+)?){0,6})$",
+    re.I,
 )
+#: How far before a test its written result may start.
+_BEFORE_REACH = 160
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +109,8 @@ class Reading:
     start: int
     end: int
     normal: bool = False
+    #: the characters naming the other tests that share this one's written result, if any
+    shared: tuple[int, int] | None = None
 
 
 def _rule_for(concept: str, rules: Mapping[str, MeasurementRule], onto: Ontology) -> MeasurementRule | None:
@@ -125,23 +148,28 @@ def read_measurement(
         stop = end + (m.end("unit") if m.group("unit") else m.end("num"))
         return Reading(finding, start, stop)
     written = _RESULT_AFTER.match(after)
+    shared: tuple[int, int] | None = None
     if written is not None:
         # a result shared with tests named after this one belongs to their span: this one keeps its name alone
         span = (start, end) if written.group("others") else (start, end + written.end())
+        if written.group("others"):
+            shared = (end + written.start("others"), end + written.end("others"))
     else:
-        lo = max(0, start - 24)
+        lo = max(0, start - _BEFORE_REACH)
         written = _RESULT_BEFORE.search(text[lo:start])
         if written is None:
             return None
-        span = (lo + written.start(), end)
+        span = (start, end) if written.group("others") else (lo + written.start(), end)
+        if written.group("others"):
+            shared = (lo + written.start("others"), lo + written.end("others"))
     if written.group("normal"):
         # "inflammatory markers were normal" rules out their elevation; a normal heart rate, which could
         # have been too fast or too slow, names no one finding
         if (rule.above is None) == (rule.below is None):
             return None
-        return Reading(rule.above or rule.below, *span, normal=True)  # type: ignore[arg-type]
+        return Reading(rule.above or rule.below, *span, normal=True, shared=shared)  # type: ignore[arg-type]
     finding = rule.above if written.group("high") else rule.below
-    return Reading(finding, *span) if finding else None
+    return Reading(finding, *span, shared=shared) if finding else None
 
 
 def _repeats(reading: Reading, before: Span | None, concept: str | None, text: str) -> bool:
@@ -149,6 +177,17 @@ def _repeats(reading: Reading, before: Span | None, concept: str | None, text: s
     if before is None or concept != reading.finding:
         return False
     return re.fullmatch(r"[\s,:(\[-]*", text[before.end_char : reading.start]) is not None
+
+
+def _names_other_things(chars: tuple[int, int], spans: list[Span], tags: Mapping[tuple[int, int], MentionTags]) -> bool:
+    """Tell whether a list of tests sharing a result names something that is no test: "decreased pain and
+    temperature" is about sensation, "normal liver and spleen, platelets" about organs."""
+    lo, hi = chars
+    # a mention that starts before the list holds the result's own words: "elevated BNP and troponin"
+    for s in spans:
+        if lo <= s.start_char < hi and tags[(s.start, s.end)].kind is not ConceptKind.MEASUREMENT:
+            return True
+    return False
 
 
 class MeasurementReader:
@@ -201,6 +240,8 @@ class MeasurementReader:
             before = spans[i - 1] if i else None
             concept = tags[(before.start, before.end)].concept if before is not None else None
             if reading is None or _repeats(reading, before, concept, text):
+                continue
+            if reading.shared is not None and _names_other_things(reading.shared, spans, tags):
                 continue
             new = doc.char_span(reading.start, reading.end, label="", alignment_mode="expand")
             if new is None:
