@@ -245,6 +245,33 @@ def test_section_finder_answers_as_section_at() -> None:
             assert find(offset) is section_at(sections, offset), (sections, offset)
 
 
+@pytest.mark.parametrize(
+    ("text", "concept", "subject"),
+    [
+        ("No family history of aneurysms.", "rg:Aneurysm", Subject.FAMILY),
+        ("Her mother and sister had breast lumps.", "rg:BreastLump", Subject.FAMILY),
+        ("Sister (non-smoker) with hemoptysis.", "rg:Hemoptysis", Subject.FAMILY),
+        ("His siblings have had nausea and vomiting.", "rg:Nausea", Subject.FAMILY),
+        # a relative who brings or speaks for the patient, or only noticed something, is no experiencer
+        ("Brought in by his mother with fever.", "rg:Fever", Subject.PATIENT),
+        ("His mother had noticed a lump in his neck.", "rg:PalpableMass", Subject.PATIENT),
+        ("Mother noticed swelling of the knee.", "rg:Edema", Subject.PATIENT),
+        # the patient named again takes the rest of the sentence back
+        ("Father with hemoptysis, the patient has hematuria.", "rg:Hematuria", Subject.PATIENT),
+    ],
+)
+def test_a_relatives_findings_are_theirs(nlp, text: str, concept: str, subject: Subject) -> None:  # type: ignore[no-untyped-def]
+    ex = extract(nlp, Report("t", "History\n\n" + text))
+    assert {f.concept: f.subject for f in ex.findings}.get(concept) is subject
+    assert all(f.subject is not Subject.FAMILY for f in ex.patient_findings())
+
+
+def test_a_relatives_disease_is_no_history_of_the_patient(nlp) -> None:  # type: ignore[no-untyped-def]
+    text = "History\n\nPT's father with history of hypertension; she has a history of lymphoma."
+    roles = {d.concept: d.role.value for d in extract(nlp, Report("t", text)).diagnoses}
+    assert roles == {"rg:Hypertension": "mentioned", "rg:Lymphoma": "history"}
+
+
 def test_a_family_history_is_not_the_patients_history(nlp) -> None:  # type: ignore[no-untyped-def]
     text = "History\n\nHistory of breast cancer, family history of colon cancer. FHx: lung cancer."
     ex = extract(nlp, Report("t", text))

@@ -6,7 +6,7 @@ import pytest
 from rdflib import RDF, Literal, URIRef
 
 from radgraph.triples import to_triples
-from radgraph.vocab import RG, new_graph
+from radgraph.vocab import RG, new_graph, uri
 
 from .conftest import REPO
 
@@ -33,6 +33,19 @@ def _validate(g):  # type: ignore[no-untyped-def]
 def test_seed_case_conforms(seed_extraction) -> None:  # type: ignore[no-untyped-def]
     conforms, text = _validate(_data(seed_extraction))
     assert conforms, text
+
+
+def test_a_relatives_finding_conforms_and_is_theirs(nlp) -> None:  # type: ignore[no-untyped-def]
+    from radgraph.model import Report
+    from radgraph.nlp import extract
+
+    ex = extract(nlp, Report("fam", "History\n\nHer mother had breast lumps. She has back pain."))
+    g = _data(ex)
+    conforms, text = _validate(g)
+    assert conforms, text
+    subjects = {g.value(f, RDF.type): g.value(f, RG.subject) for f in g.objects(None, RG.hasFinding)}
+    assert subjects[uri("rg:BreastLump")] == RG.FamilySubject
+    assert subjects[uri("rg:BackPain")] == RG.PatientSubject
 
 
 def test_a_broken_finding_is_reported(seed_extraction) -> None:  # type: ignore[no-untyped-def]

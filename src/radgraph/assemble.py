@@ -798,14 +798,14 @@ def _carry_laterality(
     """Carry the side last stated in a findings section to later findings that state none.
 
     A report about a left knee describes left-sided findings throughout; a new explicit side
-    (or "bilateral") takes over from there. Generic statements neither take nor set a side; a
-    pertinent negative ("no effusion") takes none.
+    (or "bilateral") takes over from there. Generic statements and a relative's findings neither take nor set a
+    side; a pertinent negative ("no effusion") takes none.
     """
     if section is not SectionCategory.FINDINGS:
         return findings
     out: list[Finding] = []
     for f in findings:
-        if f.subject is Subject.GENERIC:
+        if f.subject is not Subject.PATIENT:
             out.append(f)
             continue
         explicit = f.laterality is not None and "plural-paired-site" not in f.rule_id
@@ -842,7 +842,7 @@ def _carry_site(
         return findings
     out: list[Finding] = []
     for f in findings:
-        if f.subject is Subject.GENERIC:
+        if f.subject is not Subject.PATIENT:
             out.append(f)
             continue
         if f.sites:

@@ -20,6 +20,7 @@ mentions in a discussion section are generic (textbook knowledge) whatever their
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
@@ -30,12 +31,37 @@ from spacy.matcher import PhraseMatcher
 from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
-from radgraph.extensions import mention_tags, register_extensions
+from radgraph.extensions import doc_text, mention_tags, register_extensions
 from radgraph.model import Assertion, SectionCategory, Subject, Temporality
 from radgraph.rules import ContextCategory, ContextRule, Direction, load_rules
 from radgraph.sections import section_finder, sentence_starts
 
 GENERIC_SECTIONS = frozenset({SectionCategory.DISCUSSION})
+
+#: Relatives whose own conditions a history may name ("her mother had breast cancer").
+_RELATIVE = (
+    r"(?:(?:maternal|paternal|older|younger|elder|identical|twin|half)[ -])?(?:mother|father|mom|dad|sisters?|brothers?"
+    r"|siblings?|sibs?|aunts?|uncles?|grand(?:mother|father|parents?)s?|cousins?|parents?|sons?|daughters?|twins?"
+    r"|nieces?|nephews?|relatives?|family[ -]members?)"
+)
+#: A verb after "had"/"has" that makes the relative a reporter, not an experiencer ("mother had noticed a lump").
+_REPORTER = r"(?!\s+(?:noticed|noted|observed|reported|seen|brought|taken|found|felt|heard|said|told|described))"
+#: A relative followed by what links them to a condition: "mother had", "brother (smoker) diagnosed with",
+#: "sister with a history of", "father's history of", "mother and sister with".
+_FAMILY_MEMBER = re.compile(
+    r"(?<![\w-])(?:(?:his|her|their|the\s+patient'?s|pt'?s|a|one)\s+)?" + _RELATIVE
+    + r"(?:(?:\s*,\s*|\s+and\s+|\s*,\s*and\s+)(?:(?:his|her|their|a)\s+)?" + _RELATIVE + r")*"
+    r"(?:\s*\([^()\n]{0,40}\))?"  # "sister (non-smoker) died of"
+    r"(?:'s\s+|\s*,?\s+(?:who\s+)?)"
+    r"(?:with|(?:had|has|have)" + _REPORTER + r"|died\s+(?:of|from)|passed\s+away\s+from"
+    r"|(?:(?:was|were|is|are)\s+)?diagnosed\s+with|suffer(?:s|ed)\s+from|history\s+of|hx\s+of|h/o)\b",
+    re.I,
+)
+#: What before a relative makes them the one who brings or speaks for the patient ("brought in by his mother
+#: with fever", "per mother").
+_ESCORT = re.compile(r"\b(?:by|per|accompanied|according\s+to)\s*$", re.I)
+#: The trigger a family member's phrase makes: what follows in the sentence is the relative's.
+FAMILY_RULE = ContextRule("family-member", "<relative> with/had/died of", ContextCategory.FAMILY)
 #: Words that only open a noun phrase: "likely areas of necrosis" questions the necrosis.
 _BRIDGES = frozenset({"a", "an", "the", "of", "area", "areas", "focus", "foci", "region", "regions", "zone", "zones"})
 _BRIDGE_IDS = frozenset(get_string_id(w) for w in _BRIDGES)
@@ -155,11 +181,19 @@ def assign_context(
             assertion = Assertion.UNCERTAIN
         else:
             assertion = Assertion.PRESENT
+        if ContextCategory.GENERIC in cats:
+            subject = Subject.GENERIC
+        elif ContextCategory.FAMILY in cats:
+            subject = Subject.FAMILY
+        else:
+            subject = Subject.PATIENT
         out.append(
             ContextResult(
                 assertion=assertion,
-                temporality=Temporality.HISTORICAL if ContextCategory.HISTORICAL in cats else Temporality.CURRENT,
-                subject=Subject.GENERIC if ContextCategory.GENERIC in cats else Subject.PATIENT,
+                # a relative's condition is their history, not the patient's
+                temporality=(Temporality.HISTORICAL if ContextCategory.HISTORICAL in cats
+                             and subject is not Subject.FAMILY else Temporality.CURRENT),
+                subject=subject,
                 triggers=tuple(ids),
             )
         )
@@ -184,6 +218,13 @@ class ContextComponent:
         """Return the resolved triggers of a document."""
         strings = doc.vocab.strings
         cands = [Trigger(s, e, self._by_key[strings[m]]) for m, s, e in self.matcher(doc)]
+        text = doc_text(doc)
+        for m in _FAMILY_MEMBER.finditer(text):
+            if _ESCORT.search(text, max(0, m.start() - 24), m.start()):
+                continue
+            span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+            if span is not None:
+                cands.append(Trigger(span.start, span.end, FAMILY_RULE))
         return resolve_triggers(cands)
 
     def __call__(self, doc: Doc) -> Doc:
@@ -215,7 +256,7 @@ class ContextComponent:
                 tag.assertion = lexical if lexical and res.assertion is Assertion.PRESENT else res.assertion
                 tag.temporality = res.temporality
                 generic = res.subject is Subject.GENERIC or category in GENERIC_SECTIONS
-                tag.subject = Subject.GENERIC if generic else Subject.PATIENT
+                tag.subject = Subject.GENERIC if generic else res.subject
         return doc
 
 

@@ -28,9 +28,11 @@ class Temporality(StrEnum):
 
 
 class Subject(StrEnum):
-    """Whom a statement is about: this patient, or a disease in general (textbook knowledge)."""
+    """Whom a statement is about: this patient, a relative (family history), or a disease in general (textbook
+    knowledge)."""
 
     PATIENT = "patient"
+    FAMILY = "family"
     GENERIC = "generic"
 
 

@@ -29,6 +29,7 @@ class ContextCategory(StrEnum):
     HISTORICAL = "historical"
     HYPOTHETICAL = "hypothetical"
     GENERIC = "generic"
+    FAMILY = "family"  # the experiencer is a relative: "family history of", "her mother had"
     PSEUDO = "pseudo"
     TERMINATE = "terminate"
 

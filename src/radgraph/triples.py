@@ -53,7 +53,7 @@ Triple = tuple[URIRef, URIRef, Node]
 
 _ASSERTION = {Assertion.PRESENT: RG.Present, Assertion.ABSENT: RG.Absent, Assertion.UNCERTAIN: RG.Uncertain}
 _TEMPORALITY = {Temporality.CURRENT: RG.Current, Temporality.HISTORICAL: RG.Historical}
-_SUBJECT = {Subject.PATIENT: RG.PatientSubject, Subject.GENERIC: RG.GenericSubject}
+_SUBJECT = {Subject.PATIENT: RG.PatientSubject, Subject.GENERIC: RG.GenericSubject, Subject.FAMILY: RG.FamilySubject}
 _LATERALITY = {Laterality.LEFT: RG.Left, Laterality.RIGHT: RG.Right, Laterality.BILATERAL: RG.Bilateral}
 _SEX = {Sex.MALE: RG.Male, Sex.FEMALE: RG.Female}
 _ROLE_PROPERTY = {

@@ -134,6 +134,7 @@ class RG(DefinedNamespace):
     Historical: URIRef
     PatientSubject: URIRef
     GenericSubject: URIRef
+    FamilySubject: URIRef
     Male: URIRef
     Female: URIRef
     Common: URIRef
