@@ -9,7 +9,7 @@ import pytest
 
 from radgraph.concepts import refine
 from radgraph.context import Trigger, assign_context
-from radgraph.model import Assertion, Report, Subject
+from radgraph.model import Assertion, Laterality, Report, Subject
 from radgraph.nlp import extract
 from radgraph.rules import ContextCategory, ContextRule, Direction
 
@@ -89,6 +89,16 @@ def test_definite_mention_after_a_lesion_is_no_new_finding(nlp) -> None:  # type
 def test_negatives_take_no_side_from_the_section(nlp) -> None:  # type: ignore[no-untyped-def]
     found = {f.concept: f for f in _findings(nlp, "A left adnexal mass is seen. There is no ascites.")}
     assert found["rg:Ascites"].assertion is Assertion.ABSENT and found["rg:Ascites"].laterality is None
+
+
+def test_single_organs_and_shifts_take_no_side_from_the_section(nlp) -> None:  # type: ignore[no-untyped-def]
+    text = ("A large left renal mass is seen. There is a small cyst. The spleen is enlarged. The heart is enlarged. "
+            "There is spinal cord compression. There is 5 mm of midline shift.")
+    side = {f.concept: f.laterality for f in _findings(nlp, text)}
+    assert side["rg:RenalMass"] is Laterality.LEFT
+    assert side["rg:RenalCyst"] is Laterality.LEFT  # a finding that names no organ still takes the section's side
+    assert side["rg:Splenomegaly"] is None and side["rg:Cardiomegaly"] is None
+    assert side["rg:SpinalCordCompression"] is None and side["rg:MidlineShift"] is None
 
 
 def test_refine_through_an_intermediate_class(ontology) -> None:  # type: ignore[no-untyped-def]

@@ -746,7 +746,7 @@ def assemble(
             and not _names_a_class(f, text, onto)
         ]
         sentence_findings = [f for f in sentence_findings if not _backs_a_finding(f, sentence_findings)]
-        sentence_findings = _carry_laterality(sentence_findings, side, section)
+        sentence_findings = _carry_laterality(sentence_findings, side, section, onto)
         sentence_findings = _carry_site(sentence_findings, site, section, onto)
         findings.extend(sentence_findings)
         if section is SectionCategory.FINDINGS:
@@ -792,8 +792,35 @@ def _topic_refine(f: Finding, topic_sites: Sequence[tuple[Curie, Curie]], onto: 
     return f
 
 
+#: Single organs that take no side from the section: a left renal mass does not make the spleen or the spinal
+#: cord beside it left-sided. A side named with them still counts ("the left lobe of the liver").
+UNSIDED_SITES = (
+    "rg:Heart", "rg:Liver", "rg:Spleen", "rg:Pancreas", "rg:Stomach", "rg:Aorta", "rg:InferiorVenaCava",
+    "rg:SuperiorMesentericArtery", "rg:SpinalCord", "rg:Uterus", "rg:UrinaryBladder", "rg:Prostate", "rg:Trachea",
+    "rg:Esophagus", "rg:PituitaryGland",
+)
+#: Findings whose direction is no side of the body ("shift to the right").
+_UNSIDED_FINDINGS = ("rg:MidlineShift",)
+
+
+def _unsided(f: Finding, onto: Ontology | None) -> bool:
+    """Tell whether a finding lies only in single organs, or is a shift, and so takes no side from the section."""
+    if onto is None:
+        return False
+    if any(onto.is_a(f.concept, c) for c in _UNSIDED_FINDINGS if c in onto):
+        return True
+    return bool(f.sites) and all(
+        any(onto.is_a(s.concept, u) or u in onto.part_of_closure(s.concept) for u in UNSIDED_SITES if u in onto)
+        for s in f.sites
+        if s.concept in onto
+    )
+
+
 def _carry_laterality(
-    findings: list[Finding], side: dict[SectionCategory, Laterality | None], section: SectionCategory
+    findings: list[Finding],
+    side: dict[SectionCategory, Laterality | None],
+    section: SectionCategory,
+    onto: Ontology | None = None,
 ) -> list[Finding]:
     """Carry the side last stated in a findings section to later findings that state none.
 
@@ -815,6 +842,7 @@ def _carry_laterality(
             f.laterality is None
             and side.get(section) is not None
             and f.assertion is not Assertion.ABSENT
+            and not _unsided(f, onto)
         ):
             f = replace(f, laterality=side[section], rule_id=f"{f.rule_id}+side-of-section")
         out.append(f)
