@@ -66,6 +66,11 @@ def test_context_scopes() -> None:
         # "unlikely to represent" questions what follows, not the finding before it
         ("Findings: the adrenal nodule is unlikely to represent an adenoma.", "rg:AdrenalMass", "assertion",
          Assertion.PRESENT),
+        # a question mark before what it questions ends no sentence
+        ("Impression:\n2. ? early uncal herniation.", "rg:UncalHerniation", "assertion", Assertion.UNCERTAIN),
+        ("Findings: RLL opacity ? pneumonia.", "rg:Pneumonia", "assertion", Assertion.UNCERTAIN),
+        ("History: ?RLL nodule on outside CT.", "rg:PulmonaryNodule", "assertion", Assertion.UNCERTAIN),
+        ("History: 1 ? weeks of neck pain.", "rg:NeckPain", "assertion", Assertion.PRESENT),  # a lost character
     ],
 )
 def test_assertion_cases(nlp, sentence, concept, attr, value) -> None:  # type: ignore[no-untyped-def]
@@ -73,6 +78,12 @@ def test_assertion_cases(nlp, sentence, concept, attr, value) -> None:  # type: 
     items = [f for f in ex.findings if f.concept == concept] + [d for d in ex.diagnoses if d.concept == concept]
     assert items, f"{concept} not found in {sentence!r}"
     assert getattr(items[0], attr) is value
+
+
+def test_a_question_mark_at_a_sentences_end_still_ends_it(nlp) -> None:  # type: ignore[no-untyped-def]
+    ex = extract(nlp, Report("t", "Findings: no effusion? Fracture of the rib."))
+    found = {f.concept: f.assertion for f in ex.findings}
+    assert found == {"rg:Effusion": Assertion.ABSENT, "rg:RibFracture": Assertion.PRESENT}
 
 
 def test_generic_sentences_outside_the_discussion(nlp) -> None:  # type: ignore[no-untyped-def]
@@ -270,6 +281,17 @@ def test_a_relatives_disease_is_no_history_of_the_patient(nlp) -> None:  # type:
     text = "History\n\nPT's father with history of hypertension; she has a history of lymphoma."
     roles = {d.concept: d.role.value for d in extract(nlp, Report("t", text)).diagnoses}
     assert roles == {"rg:Hypertension": "mentioned", "rg:Lymphoma": "history"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["PMH: HTN, DM2, hyperlipidemia.", "Past medical history is significant for hypertension, type 2 diabetes and "
+     "hyperlipidemia.", "Medical history includes HTN, T2DM and hyperlipidemia."],
+)
+def test_a_past_medical_history_list_is_the_patients_history(nlp, text: str) -> None:  # type: ignore[no-untyped-def]
+    roles = {d.concept: d.role.value for d in extract(nlp, Report("t", "History\n\n" + text)).diagnoses}
+    assert roles == {"rg:Hypertension": "history", "rg:Type2DiabetesMellitus": "history",
+                     "rg:Hyperlipidemia": "history"}  # fmt: skip
 
 
 def test_a_family_history_is_not_the_patients_history(nlp) -> None:  # type: ignore[no-untyped-def]

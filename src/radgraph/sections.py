@@ -31,6 +31,10 @@ from radgraph.rules import SectionRule, load_rules
 _LINE = re.compile(r"[^\n]*(?:\n|$)")
 _MAX_HEADING_WORDS = 7
 _LIST_ITEM = re.compile(r"^(?:[-•*]|\d+[.)])$")
+#: A question mark that opens what it questions ("? pneumonia", "2. ?early herniation", "opacity ? infection"):
+#: after a space or a line start and before a word, it ends no sentence.
+#: A mark after a number is a character lost in encoding ("1 ? weeks" for one and a half weeks).
+_QUERY_MARK = re.compile(r"(?:(?<=\s)|(?<=[:(])|^)(?<!\d\s)\?[ \t]*(?=[A-Za-z])", re.M)
 _NEWLINE = re.compile("\n")
 
 
@@ -210,9 +214,23 @@ class SectionComponent:
             doc._.rg_sections = detect_sections(text, self.rules, gap=self.gap)
         else:
             doc._.rg_sections = split_references(text, doc._.rg_sections, self.rules)
+        for i in query_marks(doc, text):
+            doc[i].is_sent_start = False
         for i in sentence_breaks(doc, text, doc._.rg_sections):
             doc[i].is_sent_start = True
         return doc
+
+
+def query_marks(doc: Doc, text: str) -> list[int]:
+    """Token indices right after a question mark that questions what follows it, not a sentence's end."""
+    if "?" not in text:
+        return []
+    out: list[int] = []
+    for m in _QUERY_MARK.finditer(text):
+        span = doc.char_span(m.start(), m.start() + 1, alignment_mode="expand")
+        if span is not None and span.end < len(doc) and span.text == "?":
+            out.append(span.end)
+    return out
 
 
 def sentence_starts(doc: Doc) -> list[int]:
