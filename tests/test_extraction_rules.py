@@ -91,6 +91,12 @@ def test_negatives_take_no_side_from_the_section(nlp) -> None:  # type: ignore[n
     assert found["rg:Ascites"].assertion is Assertion.ABSENT and found["rg:Ascites"].laterality is None
 
 
+def test_a_site_before_with_belongs_to_the_head_before_it(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = {f.concept: [s.concept for s in f.sites] for f in _findings(
+        nlp, "Heterogeneously enhancing mass in the right temporal lobe with central necrosis.")}
+    assert found["rg:EnhancingMass"] == ["rg:TemporalLobe"]
+
+
 def test_single_organs_and_shifts_take_no_side_from_the_section(nlp) -> None:  # type: ignore[no-untyped-def]
     text = ("A large left renal mass is seen. There is a small cyst. The spleen is enlarged. The heart is enlarged. "
             "There is spinal cord compression. There is 5 mm of midline shift.")

@@ -66,6 +66,15 @@ def test_context_scopes() -> None:
         # "unlikely to represent" questions what follows, not the finding before it
         ("Findings: the adrenal nodule is unlikely to represent an adenoma.", "rg:AdrenalMass", "assertion",
          Assertion.PRESENT),
+        # an examination done without contrast negates nothing it shows
+        ("Findings\n\nCT head without contrast: expansile lesion.", "rg:ExpansileLesion", "assertion",
+         Assertion.PRESENT),
+        ("Findings\n\nMRI w/o contrast: T2 hyperintense lesion.", "rg:T2Hyperintensity", "assertion", Assertion.PRESENT),
+        ("Findings\n\nCT chest with and without contrast: pulmonary nodule.", "rg:PulmonaryNodule", "assertion",
+         Assertion.PRESENT),
+        ("Findings\n\nCT without IV contrast shows a pulmonary nodule.", "rg:PulmonaryNodule", "assertion",
+         Assertion.PRESENT),
+        ("Findings: a cyst without contrast enhancement.", "rg:ContrastEnhancement", "assertion", Assertion.ABSENT),
         # a question mark before what it questions ends no sentence
         ("Impression:\n2. ? early uncal herniation.", "rg:UncalHerniation", "assertion", Assertion.UNCERTAIN),
         ("Findings: RLL opacity ? pneumonia.", "rg:Pneumonia", "assertion", Assertion.UNCERTAIN),

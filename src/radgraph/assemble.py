@@ -102,6 +102,9 @@ _LINK = re.compile(r"^(?:of|in|into|within|across|involving|at|along|from)\b", r
 _ARTICLES = frozenset({"the", "a", "an"})
 _AND = re.compile(r"\b(?:and|or|but|while|whereas)\b", re.I)
 _LINKED_HEAD = re.compile(r"\b(?:of|into|across|beyond)$", re.I)
+#: Words that open what a head contains or shows: a modifier before them belongs to the head before it ("a mass in
+#: the right temporal lobe with central necrosis").
+_WITH = re.compile(r"^(?:with|without|containing)\b", re.I)
 
 
 def _distance(text: str, mod: Mention, head: Mention) -> float:
@@ -118,6 +121,8 @@ def _distance(text: str, mod: Mention, head: Mention) -> float:
     ):
         gap -= 0.5  # "effacement of the ventricle", "compresses the cord"
     if "," in between or ";" in between:
+        gap += 2
+    if mod.end <= head.start and _WITH.match(between.strip()):
         gap += 2
     if _AND.search(between):
         gap += 1  # "narrows the canal and compresses the cord": the canal goes with "narrows"
