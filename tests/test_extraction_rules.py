@@ -97,6 +97,15 @@ def test_a_site_before_with_belongs_to_the_head_before_it(nlp) -> None:  # type:
     assert found["rg:EnhancingMass"] == ["rg:TemporalLobe"]
 
 
+@pytest.mark.parametrize(
+    ("text", "site"),
+    [("Mass in the R upper quadrant.", "rg:RightUpperQuadrant"), ("Opacity in the L lower lobe.", "rg:LeftLowerLobe"),
+     ("Nodule in the rt lower lobe.", "rg:RightLowerLobe")],
+)
+def test_a_side_abbreviated_in_a_sites_name(nlp, text: str, site: str) -> None:  # type: ignore[no-untyped-def]
+    assert [[s.concept for s in f.sites] for f in _findings(nlp, text)] == [[site]]
+
+
 def test_single_organs_and_shifts_take_no_side_from_the_section(nlp) -> None:  # type: ignore[no-untyped-def]
     text = ("A large left renal mass is seen. There is a small cyst. The spleen is enlarged. The heart is enlarged. "
             "There is spinal cord compression. There is 5 mm of midline shift.")

@@ -89,8 +89,12 @@ def make_normalizer(doc: Doc) -> Doc:
     return normalize_doc(doc)
 
 
+_SIDE_SHORT = {"right": ("R", "rt"), "left": ("L", "lt")}
+
+
 def _variants(text: str) -> set[str]:
-    """Spelling variants of a lexicon string: hyphen and space forms, and "X ca" for a named cancer."""
+    """Spelling variants of a lexicon string: hyphen and space forms, "X ca" for a named cancer, and "R"/"L",
+    "rt"/"lt" for a side that opens a longer name ("R upper quadrant", "L lower lobe")."""
     out = {text}
     if "-" in text:
         out.add(text.replace("-", " "))
@@ -101,6 +105,9 @@ def _variants(text: str) -> set[str]:
     # clinical shorthand for a named cancer: "breast CA", "pancreatic ca"
     if len(words) > 1 and words[-1].lower() in ("cancer", "carcinoma"):
         out.add(" ".join([*words[:-1], "ca"]))
+    side = _SIDE_SHORT.get(words[0].lower()) if len(words) > 1 else None
+    for short in side or ():
+        out.add(" ".join([short, *words[1:]]))
     return {re.sub(r"\s+", " ", v).strip() for v in out if v.strip()}
 
 
