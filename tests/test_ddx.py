@@ -3,6 +3,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import pytest
+
 from radgraph.build import full_knowledge
 from radgraph.ddx import queries_from_extraction, rank
 from radgraph.knowledge import Knowledge, load_curated
@@ -359,6 +361,28 @@ def test_a_condition_link_counts_once_however_many_histories_it_covers(ontology)
     assert len(one) == 1 and one[0] > 0
     # two cancers in the history are one predisposing condition
     assert conditions(["rg:Chondrosarcoma", "rg:BreastCancer"]) == one
+
+
+def test_a_condition_linked_to_many_diagnoses_weighs_less(monkeypatch, ontology) -> None:  # type: ignore[no-untyped-def]
+    from radgraph import ddx
+    from radgraph.knowledge import ConditionLink
+
+    monkeypatch.setattr(ddx, "SPECIFIC_LINKS", 2)
+
+    def weight(others: list[str]) -> float:
+        # one link to a venous thrombosis, for a condition also linked to the *others*
+        kn = Knowledge(
+            (_assoc("rg:VenousThrombosis", "rg:LimbSwelling", 0.7), _assoc("rg:Cellulitis", "rg:LimbSwelling", 0.7)),
+            tuple(ConditionLink(d, "rg:DiabetesMellitus", "a textbook") for d in ["rg:VenousThrombosis", *others]),
+        )
+        ranked = rank([FindingQuery("rg:LimbSwelling")], kn, history=["rg:Type2DiabetesMellitus"], ontology=ontology)
+        top = next(r for r in ranked if r.concept == "rg:VenousThrombosis")
+        return sum(c.weight for c in top.supporting if c.via.startswith("associated condition"))
+
+    two = weight(["rg:Cellulitis"])  # up to SPECIFIC_LINKS diagnoses, a link keeps its full weight
+    four = weight(["rg:Cellulitis", "rg:Lymphoma", "rg:Pneumonia"])
+    assert two == pytest.approx(math.log(ddx.CONDITION_LR), abs=1e-3)
+    assert four == pytest.approx(two / 2, abs=1e-3)
 
 
 def test_a_broad_known_disease_is_not_a_known_kind_of_it(ontology) -> None:  # type: ignore[no-untyped-def]

@@ -11,7 +11,8 @@ The ranker works like a naive Bayes sum of log likelihood ratios. For each candi
 * ``P(F | ¬D)`` is the mean of ``P(F | D')`` over all candidates (how common the finding is);
 * present findings add ``ln(P(F|D)/P(F|¬D))``; absent findings add
   ``ln((1-P(F|D))/(1-P(F|¬D)))``; a patient condition that ``D`` is associated with
-  (thalassemia for extramedullary hematopoiesis) adds ``ln 20``; closely related present findings
+  (thalassemia for extramedullary hematopoiesis) adds ``ln 20``, scaled down for a condition linked to more
+  than ``SPECIFIC_LINKS`` diagnoses (diabetes, smoking); closely related present findings
   (one a subtype of the other, or both within two levels of the same specific class, such as a
   collapse and an endplate fracture, both vertebral fractures) count once per candidate, with the
   strongest contribution; when the findings have sites (stated, or implied by the concept, as
@@ -50,7 +51,7 @@ apart from its nearest rival.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -77,6 +78,10 @@ from radgraph.vocab import Curie
 
 FLOOR = 0.05
 CONDITION_LR = 20.0
+#: A condition linked to more diagnoses than this says less of each: its ``ln CONDITION_LR`` is scaled by
+#: ``SPECIFIC_LINKS / links``. Diabetes (linked to some 60 diagnoses) or smoking (50) in a past medical history
+#: should not outweigh a finding; cirrhosis for a hepatocellular carcinoma keeps its full weight.
+SPECIFIC_LINKS = 10
 KNOWN_DISEASE_LR = 10.0
 SITE_MATCH_LR = 2.0
 #: Regions larger than this many sites (the musculoskeletal system, the head and neck) say too little.
@@ -320,8 +325,10 @@ def rank(
         memo["profiles"] = _with_defining_findings(_profiles(knowledge), onto)
     profiles: dict[Curie, dict[Curie, _Known]] = memo["profiles"]
     links: dict[Curie, list[tuple[Curie, str]]] = defaultdict(list)
+    linked = Counter[Curie]()  # how many diagnoses each condition is linked to
     for link in knowledge.conditions:
         links[link.diagnosis].append((link.condition, link.source))
+        linked[link.condition] += 1
     known_conditions = [Curie(h) for h in history]
     if "candidates" not in memo:
         curated = {a.diagnosis for a in knowledge.associations if a.layer == "curated"}
@@ -440,7 +447,7 @@ def rank(
             for cond, source in sorted(links.get(d, []), key=lambda cs: (-onto.depth(cs[0]), cs[0])):
                 if cond not in links_used and onto.is_a(h, cond):
                     links_used.add(cond)
-                    w = math.log(CONDITION_LR)
+                    w = math.log(CONDITION_LR) * min(1.0, SPECIFIC_LINKS / max(linked[cond], 1))
                     score += w
                     supporting.append(
                         Contribution(
