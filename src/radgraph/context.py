@@ -49,17 +49,24 @@ _REPORTER = r"(?!\s+(?:noticed|noted|observed|reported|seen|brought|taken|found|
 #: A relative followed by what links them to a condition: "mother had", "brother (smoker) diagnosed with",
 #: "sister with a history of", "father's history of", "mother and sister with".
 _FAMILY_MEMBER = re.compile(
-    r"(?<![\w-])(?:(?:his|her|their|the\s+patient'?s|pt'?s|a|one)\s+)?" + _RELATIVE
-    + r"(?:(?:\s*,\s*|\s+and\s+|\s*,\s*and\s+)(?:(?:his|her|their|a)\s+)?" + _RELATIVE + r")*"
+    _RELATIVE + r"(?:(?:\s*,\s*|\s+and\s+|\s*,\s*and\s+)(?:(?:his|her|their|a)\s+)?" + _RELATIVE + r")*"
     r"(?:\s*\([^()\n]{0,40}\))?"  # "sister (non-smoker) died of"
     r"(?:'s\s+|\s*,?\s+(?:who\s+)?)"
     r"(?:with|(?:had|has|have)" + _REPORTER + r"|died\s+(?:of|from)|passed\s+away\s+from"
     r"|(?:(?:was|were|is|are)\s+)?diagnosed\s+with|suffer(?:s|ed)\s+from|history\s+of|hx\s+of|h/o)\b",
     re.I,
 )
+#: The words a relative's name starts with, as lowercase string ids of spaCy tokens.
+_RELATIVE_WORDS = (
+    "maternal paternal older younger elder identical half mother father mom dad sister sisters brother brothers "
+    "sibling siblings sib sibs aunt aunts uncle uncles grandmother grandmothers grandfather grandfathers grandparent "
+    "grandparents cousin cousins parent parents son sons daughter daughters twin twins niece nieces nephew nephews "
+    "relative relatives family"
+).split()
+_RELATIVE_IDS = frozenset(get_string_id(w) for w in _RELATIVE_WORDS)
 #: What before a relative makes them the one who brings or speaks for the patient ("brought in by his mother
 #: with fever", "per mother").
-_ESCORT = re.compile(r"\b(?:by|per|accompanied|according\s+to)\s*$", re.I)
+_ESCORT = re.compile(r"\b(?:by|per|accompanied|according\s+to)\s+(?:(?:his|her|their|the|a)\s+)?$", re.I)
 #: The trigger a family member's phrase makes: what follows in the sentence is the relative's.
 FAMILY_RULE = ContextRule("family-member", "<relative> with/had/died of", ContextCategory.FAMILY)
 #: Words that only open a noun phrase: "likely areas of necrosis" questions the necrosis.
@@ -200,6 +207,31 @@ def assign_context(
     return out
 
 
+def family_triggers(doc: Doc) -> list[Trigger]:
+    """Triggers of relatives linked to a condition ("her mother had", "sister (smoker) died of").
+
+    Only tokens that name a relative are tried, so a text without one costs a set lookup per token.
+    """
+    lower, idx = doc.to_array([LOWER, IDX]).T.tolist()
+    starts = [i for i, w in enumerate(lower) if w in _RELATIVE_IDS]
+    if not starts:
+        return []
+    text = doc_text(doc)
+    out: list[Trigger] = []
+    end = -1
+    for i in starts:
+        if idx[i] < end:
+            continue  # a relative inside the last match ("mother and sister with")
+        m = _FAMILY_MEMBER.match(text, idx[i])
+        if m is None or _ESCORT.search(text, max(0, m.start() - 24), m.start()):
+            continue
+        end = m.end()
+        span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+        if span is not None:
+            out.append(Trigger(span.start, span.end, FAMILY_RULE))
+    return out
+
+
 class ContextComponent:
     """spaCy component ``radgraph_context``."""
 
@@ -218,13 +250,7 @@ class ContextComponent:
         """Return the resolved triggers of a document."""
         strings = doc.vocab.strings
         cands = [Trigger(s, e, self._by_key[strings[m]]) for m, s, e in self.matcher(doc)]
-        text = doc_text(doc)
-        for m in _FAMILY_MEMBER.finditer(text):
-            if _ESCORT.search(text, max(0, m.start() - 24), m.start()):
-                continue
-            span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
-            if span is not None:
-                cands.append(Trigger(span.start, span.end, FAMILY_RULE))
+        cands.extend(family_triggers(doc))
         return resolve_triggers(cands)
 
     def __call__(self, doc: Doc) -> Doc:

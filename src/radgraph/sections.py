@@ -32,9 +32,9 @@ _LINE = re.compile(r"[^\n]*(?:\n|$)")
 _MAX_HEADING_WORDS = 7
 _LIST_ITEM = re.compile(r"^(?:[-•*]|\d+[.)])$")
 #: A question mark that opens what it questions ("? pneumonia", "2. ?early herniation", "opacity ? infection"):
-#: after a space or a line start and before a word, it ends no sentence.
-#: A mark after a number is a character lost in encoding ("1 ? weeks" for one and a half weeks).
-_QUERY_MARK = re.compile(r"(?:(?<=\s)|(?<=[:(])|^)(?<!\d\s)\?[ \t]*(?=[A-Za-z])", re.M)
+#: after a space or a line start and before a word, it ends no sentence. A mark after a number is a character lost
+#: in encoding ("1 ? weeks" for one and a half weeks).
+_QUERY_MARK = re.compile(r"\?[ \t]*(?=[A-Za-z])")
 _NEWLINE = re.compile("\n")
 
 
@@ -227,6 +227,10 @@ def query_marks(doc: Doc, text: str) -> list[int]:
         return []
     out: list[int] = []
     for m in _QUERY_MARK.finditer(text):
+        at = m.start()
+        before = text[at - 1] if at else "\n"
+        if not (before in ":(" or (before.isspace() and not (at >= 2 and text[at - 2].isdigit()))):
+            continue
         span = doc.char_span(m.start(), m.start() + 1, alignment_mode="expand")
         if span is not None and span.end < len(doc) and span.text == "?":
             out.append(span.end)
