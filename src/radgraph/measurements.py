@@ -68,7 +68,8 @@ _RESULT_WORDS = (
     r"|is|are|all|both|elevations?|rise|not|no"
 )
 #: A test's name in a list of tests that share a result: one or two words ("lipid panel", "prothrombin time").
-_NAME = r"(?!(?:" + _RESULT_WORDS + r")\b)[A-Za-z][A-Za-z0-9-]*(?:[ \t]+(?!(?:" + _RESULT_WORDS + r")\b)[A-Za-z][A-Za-z0-9-]*)?"
+_WORD = r"(?!(?:" + _RESULT_WORDS + r")\b)[A-Za-z][A-Za-z0-9-]*"
+_NAME = _WORD + r"(?:[ \t]+" + _WORD + r")?"
 #: How the result is qualified between the copula and the result: "moderately elevated", "typically elevated".
 _DEGREE = (
     r"(?:(?:mildly|moderately|markedly|significantly|slightly|severely|minimally|persistently|typically|usually"
@@ -180,8 +181,10 @@ def _repeats(reading: Reading, before: Span | None, concept: str | None, text: s
 
 
 def _names_other_things(chars: tuple[int, int], spans: list[Span], tags: Mapping[tuple[int, int], MentionTags]) -> bool:
-    """Tell whether a list of tests sharing a result names something that is no test: "decreased pain and
-    temperature" is about sensation, "normal liver and spleen, platelets" about organs."""
+    """Tell whether a list of tests sharing a result names something that is no test.
+
+    "Decreased pain and temperature" is about sensation, "normal liver and spleen, platelets" about organs.
+    """
     lo, hi = chars
     # a mention that starts before the list holds the result's own words: "elevated BNP and troponin"
     for s in spans:

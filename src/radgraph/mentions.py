@@ -93,8 +93,11 @@ _SIDE_SHORT = {"right": ("R", "rt"), "left": ("L", "lt")}
 
 
 def _variants(text: str) -> set[str]:
-    """Spelling variants of a lexicon string: hyphen and space forms, "X ca" for a named cancer, and "R"/"L",
-    "rt"/"lt" for a side that opens a longer name ("R upper quadrant", "L lower lobe")."""
+    """Spelling variants of a lexicon string.
+
+    Hyphen and space forms, "X ca" for a named cancer, and "R"/"L", "rt"/"lt" for a side that opens a longer
+    name ("R upper quadrant", "L lower lobe").
+    """
     out = {text}
     if "-" in text:
         out.add(text.replace("-", " "))

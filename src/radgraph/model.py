@@ -28,8 +28,7 @@ class Temporality(StrEnum):
 
 
 class Subject(StrEnum):
-    """Whom a statement is about: this patient, a relative (family history), or a disease in general (textbook
-    knowledge)."""
+    """Whom a statement is about: this patient, a relative (family history), or a disease in general."""
 
     PATIENT = "patient"
     FAMILY = "family"
