@@ -203,8 +203,8 @@ def test_a_list_that_names_no_test_shares_no_result(nlp) -> None:  # type: ignor
 def test_a_long_list_of_tests_shares_a_normal_result(nlp) -> None:  # type: ignore[no-untyped-def]
     ex = extract(nlp, Report("t", "History\n\nESR, CRP, homocysteine, cardiolipin panel, RPR, lipid panel all wnl."))
     found = [(f.concept, f.assertion, f.text) for f in ex.findings]
-    absent = Assertion.ABSENT
-    assert found == [("rg:ElevatedInflammatoryMarkers", absent, "ESR"), ("rg:ElevatedInflammatoryMarkers", absent, "CRP")]
+    markers, absent = "rg:ElevatedInflammatoryMarkers", Assertion.ABSENT
+    assert found == [(markers, absent, "ESR"), (markers, absent, "CRP")]
 
 
 def test_tests_named_together_share_a_normal_result(nlp) -> None:  # type: ignore[no-untyped-def]

@@ -69,7 +69,8 @@ def test_context_scopes() -> None:
         # an examination done without contrast negates nothing it shows
         ("Findings\n\nCT head without contrast: expansile lesion.", "rg:ExpansileLesion", "assertion",
          Assertion.PRESENT),
-        ("Findings\n\nMRI w/o contrast: T2 hyperintense lesion.", "rg:T2Hyperintensity", "assertion", Assertion.PRESENT),
+        ("Findings\n\nMRI w/o contrast: T2 hyperintense lesion.", "rg:T2Hyperintensity", "assertion",
+         Assertion.PRESENT),
         ("Findings\n\nCT chest with and without contrast: pulmonary nodule.", "rg:PulmonaryNodule", "assertion",
          Assertion.PRESENT),
         ("Findings\n\nCT without IV contrast shows a pulmonary nodule.", "rg:PulmonaryNodule", "assertion",
