@@ -106,6 +106,32 @@ def test_a_side_abbreviated_in_a_sites_name(nlp, text: str, site: str) -> None: 
     assert [[s.concept for s in f.sites] for f in _findings(nlp, text)] == [[site]]
 
 
+@pytest.mark.parametrize(
+    ("text", "concepts"),
+    [
+        # one signal finding per sequence named together
+        ("Hyperintense on both T1WI and T2WI.", {"rg:T1Hyperintensity", "rg:T2Hyperintensity"}),
+        ("Areas of high signal on T1- and T2-weighted images.", {"rg:T1Hyperintensity", "rg:T2Hyperintensity"}),
+        ("The mass is hyperintense on T1- and T2-weighted images.",
+         {"rg:Mass", "rg:T1Hyperintensity", "rg:T2Hyperintensity"}),
+        ("The mass is T1 and T2 hyperintense.", {"rg:Mass", "rg:T1Hyperintensity", "rg:T2Hyperintensity"}),
+        ("Low signal on T1WI and high signal on T2WI.", {"rg:T1Hypointensity", "rg:T2Hyperintensity"}),
+        # each sequence keeps its own signal; a comma ends another phrase
+        ("Low T1 and high T2 signal.", {"rg:T2Hyperintensity"}),
+        ("Enhancement with gadolinium on T1, T2 hyperintensity.", {"rg:ContrastEnhancement", "rg:T2Hyperintensity"}),
+        # a compound sequence names one finding
+        ("Low signal intensity on T2 weighted fat suppressed images.", {"rg:T2Hypointensity"}),
+        ("Bright on T2W.", {"rg:T2Hyperintensity"}),  # a full stop after a sequence name
+        # a signal said of a named finding qualifies it (annotation guideline)
+        ("The mass is hyperintense on T2WI.", {"rg:Mass"}),
+    ],
+)
+def test_signals_and_their_sequences(nlp, text: str, concepts: set[str]) -> None:  # type: ignore[no-untyped-def]
+    found = _findings(nlp, text)
+    assert {f.concept for f in found} == concepts
+    assert all(f.laterality is None for f in found)  # "both" counts sequences, not sides
+
+
 def test_single_organs_and_shifts_take_no_side_from_the_section(nlp) -> None:  # type: ignore[no-untyped-def]
     text = ("A large left renal mass is seen. There is a small cyst. The spleen is enlarged. The heart is enlarged. "
             "There is spinal cord compression. There is 5 mm of midline shift.")

@@ -90,6 +90,7 @@ class _Draft:
     enhancement: Curie | None = None
     chronicity: Curie | None = None
     partner: _Draft | None = None  # the finding a signal finding qualifies
+    own_sequences: bool = False  # a signal finding named with its sequence takes no other one
 
 
 def _gap(text: str, a: Mention, b: Mention) -> int:
@@ -258,6 +259,103 @@ _NOMINAL_SIGNAL = re.compile(
 _NOMINAL_ENHANCEMENT = re.compile(r"enhancement", re.I)
 _SIGNAL_RANGE = re.compile(r"(?:intermediate|iso|low|high|hypo|hyper)\w*\s*-?\s*to\s*-?\s*$", re.I)
 _VERBAL_ENHANCEMENT = re.compile(r"(?:(?:does|do|did) not )?enhances?")
+#: What stands between a signal word and the sequence it is seen on ("hyperintense on T2WI", "bright on both
+#: T1- and T2-weighted images"), and between sequences named together.
+_ON_SEQUENCE = re.compile(r"^\s*(?:on|in)\s+(?:the\s+)?(?:both\s+)?$", re.I)
+_SEQUENCE_JOINER = re.compile(r"^[\s,/-]*(?:and|or|&)?[\s-]*$", re.I)
+#: Sequences named together before a signal word: "T1 and T2 hyperintense", "T2/FLAIR abnormality" (not a comma,
+#: which more often ends another phrase: "enhancement on T1, T2 hyperintensity").
+_BEFORE_JOINER = re.compile(r"^\s*(?:/|and|&|-\s*and)\s*$", re.I)
+
+
+#: A signal finding's name that ends with its sequence ("hyperintense on T1"), which sequences after it may join.
+_ENDS_ON_SEQUENCE = re.compile(r"\b(?:on|in)\s+(?:the\s+)?\S+$", re.I)
+#: Words that make a sequence part of another signal phrase ("low T1 and high T2 signal", "low signal on T1, ...").
+_SIGNAL_BEFORE = re.compile(
+    r"(?:intens\w*|signal|bright|dark|high|low|increased|decreased|hyper\w*|hypo\w*|iso\w*)\s*(?:on|in)?\s*$", re.I
+)
+
+
+def _coordinated_sequences(heads: Sequence[_Draft], ms: Sequence[Mention], text: str, onto: Ontology) -> list[_Draft]:
+    """Signal findings of sequences named together with a signal finding's own.
+
+    "hyperintense on T1- and T2-weighted images" and "T1 and T2 hyperintense" are a T1 and a T2 hyperintensity;
+    in "low T1 and high T2 signal" each sequence has its own signal.
+    """
+    out: list[_Draft] = []
+    seqs = [n for n in ms if n.kind is ConceptKind.SEQUENCE]
+    for h in heads:
+        d = onto.definition_of(h.concept)
+        if d is None or h.rule != "lexicon":
+            continue
+        signal = next((r.filler for r in d.restrictions if r.prop == "rg:hasSignal"), None)
+        if signal is None or not any(r.prop == "rg:observedOn" for r in d.restrictions):
+            continue
+        m = h.mention
+        found: list[Mention] = []
+        if _ENDS_ON_SEQUENCE.search(m.text):  # sequences after: "hyperintense on T1- and T2-weighted images"
+            last_end = m.end
+            for n in (n for n in seqs if n.start >= m.end):
+                gap = text[last_end : n.start]
+                if not gap.strip() or not _SEQUENCE_JOINER.match(gap):
+                    break
+                found.append(n)
+                last_end = n.end
+        first = onto.lookup(m.text.split()[0], strict=False) if m.text else None
+        if first is not None and onto.kind(first) is ConceptKind.SEQUENCE:  # before: "T1 and T2 hyperintense"
+            first_start = m.start
+            for n in (n for n in reversed(seqs) if n.end <= m.start):
+                gap = text[n.end : first_start]
+                if not _BEFORE_JOINER.match(gap):
+                    break
+                if _SIGNAL_BEFORE.search(text[max(0, n.start - 30) : n.start]):
+                    break
+                found.append(n)
+                first_start = n.start
+        for n in found:
+            c = refine("rg:SignalFinding", {"rg:hasSignal": [signal], "rg:observedOn": [n.concept]}, onto).curie
+            if c != h.concept and c != "rg:SignalFinding":
+                extra = _Draft(m, c, rule="coordinated-sequence", sites=list(h.sites), laterality=list(h.laterality))
+                extra.sequences.append(n.concept)
+                extra.own_sequences = True
+                out.append(extra)
+    return out
+
+
+def _both_sequences(m: Mention, nxt: Mention | None, text: str) -> bool:
+    """Tell whether "both" counts the sequences or modalities after it rather than naming two sides."""
+    return (
+        m.kind is ConceptKind.LATERALITY
+        and m.text.lower() == "both"
+        and nxt is not None
+        and nxt.kind in (ConceptKind.SEQUENCE, ConceptKind.MODALITY)
+        and not text[m.end : nxt.start].strip()
+    )
+
+
+def _names_signal(signal: Curie, sequence: Curie, onto: Ontology) -> bool:
+    """Tell whether a signal on a sequence is a finding of the ontology (high signal on T2: a T2 hyperintensity)."""
+    found = refine("rg:SignalFinding", {"rg:hasSignal": [signal], "rg:observedOn": [sequence]}, onto).curie
+    return found != "rg:SignalFinding"
+
+
+def _own_sequences(m: Mention, ms: Sequence[Mention], text: str) -> list[Mention]:
+    """The sequences a signal word is said on, right after it: "hyperintense on T1- and T2-weighted images"."""
+    out: list[Mention] = []
+    last = m
+    for n in ms:
+        if n.start < m.end:
+            continue
+        if n.kind is not ConceptKind.SEQUENCE:
+            if out or n.start >= m.end:
+                break
+            continue
+        gap = text[last.end : n.start]
+        if not (_ON_SEQUENCE.match(gap) if last is m else _SEQUENCE_JOINER.match(gap)):
+            break
+        out.append(n)
+        last = n
+    return out
 #: Participles that name a finding only together with the structure they describe ("the spleen is
 #: enlarged"); with no site they say nothing, and right before a finding they only qualify it.
 _PARTICIPLES = frozenset({"enlarged", "dilated", "distended", "expansile", "widened", "dilate", "dilates", "enlarges"})
@@ -366,6 +464,8 @@ def _sentence_findings(
     ("hyperintense", "enhances") qualifies the finding it describes — in the sentence, or the
     last one named before it ("It enhances avidly").
     """
+    # "on both T1- and T2-weighted images": "both" counts sequences, not sides
+    ms = [m for i, m in enumerate(ms) if not _both_sequences(m, ms[i + 1] if i + 1 < len(ms) else None, text)]
     heads: list[_Draft] = []
     anaphors: list[tuple[Mention, _Draft]] = []
     for i, m in enumerate(ms):
@@ -419,11 +519,22 @@ def _sentence_findings(
         if partner is not None and not nominal:
             partner.signal = partner.signal or m.concept
             continue
-        d = _Draft(m, Curie("rg:SignalFinding"), rule="signal-finding", signal=m.concept)
+        # a signal finding said on sequences named together is one finding per sequence ("hyperintense on both
+        # T1WI and T2WI")
+        own = _own_sequences(m, ms, text)
+        # one finding per sequence that names one ("T2 weighted fat suppressed": the T2 hypointensity only)
+        named = [n.concept for n in own if _names_signal(m.concept, n.concept, onto)]
         if partner is not None:
             partner.signal = partner.signal or m.concept
-            d.partner = partner
-        signal_heads.append(d)
+        for seq in named or [None]:
+            d = _Draft(m, Curie("rg:SignalFinding"), rule="signal-finding", signal=m.concept, partner=partner)
+            if seq is not None:
+                d.sequences.append(seq)
+                d.own_sequences = True
+            elif own:
+                d.sequences.extend(n.concept for n in own)
+                d.own_sequences = True
+            signal_heads.append(d)
     heads.extend(signal_heads)
     enhancement_heads: list[_Draft] = []
     unplaced: list[Mention] = []
@@ -431,6 +542,8 @@ def _sentence_findings(
         kind = m.kind
         if kind in (ConceptKind.SEQUENCE, ConceptKind.MODALITY):
             for h in targets + signal_heads:
+                if kind is ConceptKind.SEQUENCE and h.own_sequences:
+                    continue
                 (h.sequences if kind is ConceptKind.SEQUENCE else h.modalities).append(m.concept)
             continue
         if kind is ConceptKind.ENHANCEMENT:
@@ -474,6 +587,7 @@ def _sentence_findings(
             sh.sequences.extend(carried)
     heads.extend(coordinated)  # after attachment: the coordinated site is their only one
     heads.extend(_predicates(plain, ms, text, onto))
+    heads.extend(_coordinated_sequences(plain, ms, text, onto))
     return [h for h in heads if not _idle_participle(h, heads, text)]
 
 

@@ -74,6 +74,7 @@ _SUFFIXES = (
     r"(?<=/[A-Za-z]{2})\.",
     r"(?<=/[A-Za-z]{3})\.",
     r"(?<=[0-9])/",  # a value before a slash that separates results ("AST 233/ ALT 91")
+    r"(?<=[0-9][A-Z])\.",  # a full stop after a sequence or level name ends the sentence ("on T2W.")
 )
 
 
