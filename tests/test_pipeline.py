@@ -76,6 +76,11 @@ def test_context_scopes() -> None:
         ("Findings\n\nCT without IV contrast shows a pulmonary nodule.", "rg:PulmonaryNodule", "assertion",
          Assertion.PRESENT),
         ("Findings: a cyst without contrast enhancement.", "rg:ContrastEnhancement", "assertion", Assertion.ABSENT),
+        # a phrase wrapped over two lines, an adverb inside "cannot be excluded", a test that was not done
+        ("Findings\n\nAn aneurysm cannot be\nentirely excluded.", "rg:Aneurysm", "assertion", Assertion.UNCERTAIN),
+        ("Findings\n\nAs an MRA was not obtained, an aneurysm could not be completely excluded.", "rg:Aneurysm",
+         "assertion", Assertion.UNCERTAIN),
+        ("Findings\n\nA small joint\neffusion.", "rg:JointEffusion", "assertion", Assertion.PRESENT),
         # a question mark before what it questions ends no sentence
         ("Impression:\n2. ? early uncal herniation.", "rg:UncalHerniation", "assertion", Assertion.UNCERTAIN),
         ("Findings: RLL opacity ? pneumonia.", "rg:Pneumonia", "assertion", Assertion.UNCERTAIN),
@@ -88,6 +93,15 @@ def test_assertion_cases(nlp, sentence, concept, attr, value) -> None:  # type: 
     items = [f for f in ex.findings if f.concept == concept] + [d for d in ex.diagnoses if d.concept == concept]
     assert items, f"{concept} not found in {sentence!r}"
     assert getattr(items[0], attr) is value
+
+
+def test_line_breaks_that_end_a_line_join_nothing(nlp) -> None:  # type: ignore[no-untyped-def]
+    from radgraph.wrapped import wrap_tokens
+
+    doc = nlp.make_doc("Mass in the soft\ntissues.\nNo effusion\n- joint space narrowing\nCT chest\n2 cm")
+    assert [doc[i - 1].text + "|" + doc[i + 1].text for i in wrap_tokens(doc)] == ["soft|tissues"]
+    ex = extract(nlp, Report("t", "Differential\n\nsoft\n\ntissue mass"))
+    assert "rg:SoftTissueMass" not in {f.concept for f in ex.findings}  # a blank line is no wrap
 
 
 def test_a_question_mark_at_a_sentences_end_still_ends_it(nlp) -> None:  # type: ignore[no-untyped-def]

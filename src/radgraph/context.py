@@ -35,6 +35,7 @@ from radgraph.extensions import doc_text, mention_tags, register_extensions
 from radgraph.model import Assertion, SectionCategory, Subject, Temporality
 from radgraph.rules import ContextCategory, ContextRule, Direction, load_rules
 from radgraph.sections import section_finder, sentence_starts
+from radgraph.wrapped import phrase_matches
 
 GENERIC_SECTIONS = frozenset({SectionCategory.DISCUSSION})
 
@@ -249,7 +250,7 @@ class ContextComponent:
     def triggers(self, doc: Doc) -> list[Trigger]:
         """Return the resolved triggers of a document."""
         strings = doc.vocab.strings
-        cands = [Trigger(s, e, self._by_key[strings[m]]) for m, s, e in self.matcher(doc)]
+        cands = [Trigger(s, e, self._by_key[strings[m]]) for m, s, e in phrase_matches(self.matcher, doc)]
         cands.extend(family_triggers(doc))
         return resolve_triggers(cands)
 

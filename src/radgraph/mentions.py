@@ -32,6 +32,7 @@ from radgraph.normalize import is_plural, norm
 from radgraph.ontology import LexEntry, Ontology, build_ontology, load_ontology
 from radgraph.rules import FindingRule, load_rules
 from radgraph.vocab import new_graph
+from radgraph.wrapped import phrase_matches
 
 #: Whitespace-delimited chunks the tokenizer may remember (each some tens of bytes).
 TOKENIZER_CACHE = 500_000
@@ -202,8 +203,8 @@ class MentionMatcher:
         by_match = self._by_match
         return [
             (start, end, by_match[match_id])
-            for matcher in (self._norm_matcher, self._orth_matcher)
-            for match_id, start, end in matcher(doc)
+            for matcher, norms in ((self._norm_matcher, True), (self._orth_matcher, False))
+            for match_id, start, end in phrase_matches(matcher, doc, norms)
         ]
 
     def __call__(self, doc: Doc) -> Doc:
