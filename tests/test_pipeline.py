@@ -45,6 +45,10 @@ def test_context_scopes() -> None:
         ("Findings: findings suggestive of lymphoma.", "rg:Lymphoma", "assertion", Assertion.UNCERTAIN),
         ("Findings: old compression fracture.", "rg:VertebralCompressionFracture", "temporality", Temporality.HISTORICAL),
         ("Findings: a 29-year-old man with back pain.", "rg:BackPain", "temporality", Temporality.CURRENT),
+        # the duration of a presenting complaint is no past history
+        ("History: a 5-day history of fever and cough.", "rg:Cough", "temporality", Temporality.CURRENT),
+        ("History: 6 month hx of headaches.", "rg:Headache", "temporality", Temporality.CURRENT),
+        ("History: history of back pain.", "rg:BackPain", "temporality", Temporality.HISTORICAL),
         # radiology shorthand
         ("Findings: mass w/o calcification.", "rg:Calcification", "assertion", Assertion.ABSENT),
         ("Findings: neg for PTX.", "rg:Pneumothorax", "assertion", Assertion.ABSENT),
