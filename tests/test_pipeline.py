@@ -45,6 +45,11 @@ def test_context_scopes() -> None:
         ("Findings: findings suggestive of lymphoma.", "rg:Lymphoma", "assertion", Assertion.UNCERTAIN),
         ("Findings: old compression fracture.", "rg:VertebralCompressionFracture", "temporality", Temporality.HISTORICAL),
         ("Findings: a 29-year-old man with back pain.", "rg:BackPain", "temporality", Temporality.CURRENT),
+        # "no significant past medical history" negates nothing after it; "presents with" ends a negation
+        ("History: a woman with no significant past medical history presented with new onset of seizures.",
+         "rg:Seizure", "assertion", Assertion.PRESENT),
+        ("History: no significant PMH, presents with headache.", "rg:Headache", "temporality", Temporality.CURRENT),
+        ("History: no trauma, presents with back pain.", "rg:BackPain", "assertion", Assertion.PRESENT),
         # the duration of a presenting complaint is no past history
         ("History: a 5-day history of fever and cough.", "rg:Cough", "temporality", Temporality.CURRENT),
         ("History: 6 month hx of headaches.", "rg:Headache", "temporality", Temporality.CURRENT),
