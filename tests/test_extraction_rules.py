@@ -9,7 +9,7 @@ import pytest
 
 from radgraph.concepts import refine
 from radgraph.context import Trigger, assign_context
-from radgraph.model import Assertion, Laterality, Report, Subject
+from radgraph.model import Assertion, Laterality, Report, Subject, Temporality
 from radgraph.nlp import extract
 from radgraph.rules import ContextCategory, ContextRule, Direction
 
@@ -132,6 +132,14 @@ def test_signals_and_their_sequences(nlp, text: str, concepts: set[str]) -> None
     assert all(f.laterality is None for f in found)  # "both" counts sequences, not sides
 
 
+def test_words_read_in_context(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = {f.concept: f for f in _findings(nlp, "A segmental area of non enhancement in the kidney. Protrusion of "
+                                                  "brain through the skull defect. He had stones several years ago.")}
+    assert found["rg:ContrastEnhancement"].assertion is Assertion.ABSENT
+    assert "rg:DiscProtrusion" not in found  # a protrusion is a disc's only when the text says so
+    assert found["rg:Calculus"].temporality is Temporality.HISTORICAL
+
+
 def test_single_organs_and_shifts_take_no_side_from_the_section(nlp) -> None:  # type: ignore[no-untyped-def]
     text = ("A large left renal mass is seen. There is a small cyst. The spleen is enlarged. The heart is enlarged. "
             "There is spinal cord compression. There is 5 mm of midline shift.")
@@ -149,6 +157,9 @@ def test_refine_through_an_intermediate_class(ontology) -> None:  # type: ignore
     )
     # a cervical lymphadenopathy needs a lymph node: an enlarged structure in the neck is not one
     assert refine("rg:Enlargement", {"rg:locatedIn": ["rg:Neck"]}, ontology).curie == "rg:Enlargement"
+    # an enlarged part of an organ is no enlarged organ: a ventricle of the brain is no brain
+    assert refine("rg:Enlargement", {"rg:locatedIn": ["rg:LateralVentricle"]}, ontology).curie == "rg:Ventriculomegaly"
+    assert refine("rg:Enlargement", {"rg:locatedIn": ["rg:BronchialArtery"]}, ontology).curie != "rg:Organomegaly"
     # refinement goes down the hierarchy only: a midline shift never becomes a ventricular effacement
     assert refine("rg:MidlineShift", {"rg:locatedIn": ["rg:LateralVentricle"]}, ontology).curie == "rg:MidlineShift"
 

@@ -35,10 +35,18 @@ def satisfies(value: str, filler: str, prop: str, ontology: Ontology) -> bool:
     return prop == LOCATED_IN and filler in ontology.part_of_closure(value)
 
 
+#: Fillers a site must be a kind of, not only a part of.
+_WHOLE_FILLERS = frozenset({"rg:Organ"})
+
+
 def _matches(d: Definition, qualifiers: Mapping[str, Iterable[str]], ontology: Ontology) -> bool:
     for r in d.restrictions:
         values = qualifiers.get(r.prop, ())
-        if not any(satisfies(v, r.filler, r.prop, ontology) for v in values):
+        if r.filler in _WHOLE_FILLERS:
+            # an enlarged organ is the organ itself, not a part of one: an enlarged ventricle is no enlarged brain
+            if not any(ontology.is_a(v, r.filler) for v in values):
+                return False
+        elif not any(satisfies(v, r.filler, r.prop, ontology) for v in values):
             return False
     return True
 
