@@ -200,6 +200,14 @@ def test_a_list_that_names_no_test_shares_no_result(nlp) -> None:  # type: ignor
     assert "rg:Hypothermia" not in found and "rg:Pain" in found
 
 
+def test_a_result_is_a_fact_whatever_the_work_up_looked_for(nlp) -> None:  # type: ignore[no-untyped-def]
+    assert _found(nlp, "Labs to rule out pancreatitis: lipase was normal.") == {
+        "rg:ElevatedLipase": (Assertion.ABSENT, "lipase was normal")}
+    # a hypothetical result is still uncertain
+    assert _found(nlp, "If the lipase is elevated, consider pancreatitis.") == {
+        "rg:ElevatedLipase": (Assertion.UNCERTAIN, "lipase is elevated")}
+
+
 def test_a_long_list_of_tests_shares_a_normal_result(nlp) -> None:  # type: ignore[no-untyped-def]
     ex = extract(nlp, Report("t", "History\n\nESR, CRP, homocysteine, cardiolipin panel, RPR, lipid panel all wnl."))
     found = [(f.concept, f.assertion, f.text) for f in ex.findings]

@@ -32,7 +32,7 @@ from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
 from radgraph.extensions import doc_text, mention_tags, register_extensions
-from radgraph.model import Assertion, SectionCategory, Subject, Temporality
+from radgraph.model import MEASURED_RULE, Assertion, SectionCategory, Subject, Temporality
 from radgraph.rules import ContextCategory, ContextRule, Direction, load_rules
 from radgraph.sections import section_finder, sentence_starts
 from radgraph.wrapped import phrase_matches
@@ -92,6 +92,8 @@ class ContextResult:
     temporality: Temporality = Temporality.CURRENT
     subject: Subject = Subject.PATIENT
     triggers: tuple[str, ...] = ()
+    #: uncertain only by a "possible" trigger ("rule out", "suspected"), not by a hypothetical ("if")
+    only_possible: bool = False
 
 
 def resolve_triggers(candidates: Sequence[Trigger]) -> list[Trigger]:
@@ -203,6 +205,7 @@ def assign_context(
                              and subject is not Subject.FAMILY else Temporality.CURRENT),
                 subject=subject,
                 triggers=tuple(ids),
+                only_possible=assertion is Assertion.UNCERTAIN and ContextCategory.HYPOTHETICAL not in cats,
             )
         )
     return out
@@ -280,7 +283,10 @@ class ContextComponent:
                 category = sec.category if sec else SectionCategory.OTHER
                 tag.section = category
                 lexical = tag.lexical_assertion
-                tag.assertion = lexical if lexical and res.assertion is Assertion.PRESENT else res.assertion
+                assertion = res.assertion
+                if res.only_possible and tag.rule.startswith(MEASURED_RULE):
+                    assertion = Assertion.PRESENT  # a result is a fact, whatever the work-up looked for
+                tag.assertion = lexical if lexical and assertion is Assertion.PRESENT else assertion
                 tag.temporality = res.temporality
                 generic = res.subject is Subject.GENERIC or category in GENERIC_SECTIONS
                 tag.subject = Subject.GENERIC if generic else res.subject
