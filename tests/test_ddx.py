@@ -109,6 +109,18 @@ def test_suspected_from_extraction_keeps_impressions_not_history(nlp) -> None:  
     assert "rg:Thalassemia" in history
 
 
+def test_a_relatives_disease_is_neither_suspected_nor_known(nlp) -> None:  # type: ignore[no-untyped-def]
+    from radgraph.ddx import suspected_from_extraction
+    from radgraph.model import Report, Subject
+    from radgraph.nlp import extract
+
+    ex = extract(nlp, Report("t", "History\n\nBack pain. Her mother had breast cancer. She has sarcoidosis.\n"))
+    assert {d.concept: d.subject for d in ex.diagnoses} == {"rg:BreastCancer": Subject.FAMILY,
+                                                           "rg:Sarcoidosis": Subject.PATIENT}  # fmt: skip
+    assert [s.concept for s in suspected_from_extraction(ex)] == ["rg:Sarcoidosis"]
+    assert "rg:BreastCancer" not in queries_from_extraction(ex)[1]
+
+
 def test_diagnoses_named_in_a_discussion_are_not_suspected(nlp) -> None:  # type: ignore[no-untyped-def]
     from radgraph.ddx import suspected_from_extraction
     from radgraph.model import Report

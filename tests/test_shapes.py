@@ -39,13 +39,15 @@ def test_a_relatives_finding_conforms_and_is_theirs(nlp) -> None:  # type: ignor
     from radgraph.model import Report
     from radgraph.nlp import extract
 
-    ex = extract(nlp, Report("fam", "History\n\nHer mother had breast lumps. She has back pain."))
+    ex = extract(nlp, Report("fam", "History\n\nHer mother had breast lumps and breast cancer. She has back pain."))
     g = _data(ex)
     conforms, text = _validate(g)
     assert conforms, text
     subjects = {g.value(f, RDF.type): g.value(f, RG.subject) for f in g.objects(None, RG.hasFinding)}
     assert subjects[uri("rg:BreastLump")] == RG.FamilySubject
     assert subjects[uri("rg:BackPain")] == RG.PatientSubject
+    cancer = next(g.subjects(RDF.type, uri("rg:BreastCancer")))
+    assert g.value(cancer, RG.subject) == RG.FamilySubject
 
 
 def test_a_broken_finding_is_reported(seed_extraction) -> None:  # type: ignore[no-untyped-def]

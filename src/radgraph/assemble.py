@@ -842,7 +842,8 @@ def assemble(
                     final_seen = True
                 diagnoses.append(
                     DiagnosisMention(
-                        concept, onto.label(concept), role, m.assertion, section, text[m.start : m.end], m.start, m.end
+                        concept, onto.label(concept), role, m.assertion, section, text[m.start : m.end], m.start, m.end,
+                        m.subject,
                     )
                 )
         if sentence_dx:
@@ -1005,10 +1006,11 @@ def _carry_site(
 
 
 def _dedupe(diagnoses: Sequence[DiagnosisMention]) -> list[DiagnosisMention]:
-    """Keep one mention per concept: the strongest role, then the first in the text."""
-    best: dict[Curie, DiagnosisMention] = {}
+    """Keep one mention per concept and subject: the strongest role, then the first in the text."""
+    best: dict[tuple[Curie, Subject], DiagnosisMention] = {}
     for d in diagnoses:
-        cur = best.get(d.concept)
+        key = (d.concept, d.subject)  # the patient's own disease is kept beside a relative's
+        cur = best.get(key)
         if cur is None or (_ROLE_ORDER[d.role], d.start) < (_ROLE_ORDER[cur.role], cur.start):
-            best[d.concept] = d
+            best[key] = d
     return sorted(best.values(), key=lambda d: (_ROLE_ORDER[d.role], d.start))

@@ -807,6 +807,8 @@ def suspected_from_extraction(ex: Extraction) -> list[Suspected]:
     for d in ex.diagnoses:
         if d.role is not Role.MENTIONED or d.section not in _SUSPECTING_SECTIONS:
             continue  # a discussion, title or answer section speaks of diagnoses in general
+        if d.subject is not Subject.PATIENT:
+            continue  # a relative's disease, named in a family history
         s = Suspected(d.concept, d.assertion, d.section is not SectionCategory.CLINICAL)
         if s not in out:
             out.append(s)

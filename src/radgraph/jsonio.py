@@ -38,6 +38,7 @@ def extraction_json(ex: Extraction) -> dict[str, object]:
                 "label": d.label,
                 "role": d.role.value,
                 "assertion": d.assertion.value,
+                "subject": d.subject.value,
                 "text": d.text,
                 "start": d.start,
                 "end": d.end,

@@ -208,6 +208,7 @@ class DiagnosisMention:
     text: str
     start: int
     end: int
+    subject: Subject = Subject.PATIENT  # a relative's disease is named in a family history
 
 
 @dataclass(frozen=True, slots=True)

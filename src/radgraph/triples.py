@@ -120,6 +120,8 @@ def _diagnosis(case_id: str, d: DiagnosisMention) -> Iterator[Triple]:
     yield node, RDF.type, uri(d.concept)
     yield node, RDFS.label, Literal(d.label)
     yield node, RG.hasAssertion, _ASSERTION[d.assertion]
+    if d.subject is not Subject.PATIENT:
+        yield node, RG.subject, _SUBJECT[d.subject]  # a relative's disease, named in a family history
     yield node, RG.sectionCategory, Literal(d.section.value)
     yield node, RG.evidence, span_iri(case_id, d.start, d.end)
     yield from _span(case_id, d.start, d.end, d.text)
