@@ -109,7 +109,23 @@ def test_suspected_from_extraction_keeps_impressions_not_history(nlp) -> None:  
     assert "rg:Thalassemia" in history
 
 
-def test_a_relatives_disease_is_neither_suspected_nor_known(nlp) -> None:  # type: ignore[no-untyped-def]
+def test_a_relatives_disease_is_a_weaker_hint_than_the_patients(ontology) -> None:  # type: ignore[no-untyped-def]
+    from radgraph.ddx import Suspected
+
+    kn = Knowledge((_assoc("rg:BreastCancer", "rg:BreastLump", 0.5), _assoc("rg:Fibroadenoma", "rg:BreastLump", 0.5)))
+
+    def weight(s: Suspected) -> float:
+        top = next(r for r in rank([FindingQuery("rg:BreastLump")], kn, ontology=ontology, suspected=[s])
+                   if r.concept == "rg:BreastCancer")  # fmt: skip
+        return sum(c.weight for c in top.supporting if "named" in c.label or "family history" in c.label)
+
+    own = weight(Suspected("rg:BreastCancer", in_findings=False))
+    relative = weight(Suspected("rg:BreastCancer", in_findings=False, family=True))
+    assert 0 < relative < own
+    assert weight(Suspected("rg:BreastCancer", Assertion.ABSENT, in_findings=False, family=True)) == 0
+
+
+def test_a_relatives_disease_is_no_history_of_the_patient(nlp) -> None:  # type: ignore[no-untyped-def]
     from radgraph.ddx import suspected_from_extraction
     from radgraph.model import Report, Subject
     from radgraph.nlp import extract
@@ -117,7 +133,8 @@ def test_a_relatives_disease_is_neither_suspected_nor_known(nlp) -> None:  # typ
     ex = extract(nlp, Report("t", "History\n\nBack pain. Her mother had breast cancer. She has sarcoidosis.\n"))
     assert {d.concept: d.subject for d in ex.diagnoses} == {"rg:BreastCancer": Subject.FAMILY,
                                                            "rg:Sarcoidosis": Subject.PATIENT}  # fmt: skip
-    assert [s.concept for s in suspected_from_extraction(ex)] == ["rg:Sarcoidosis"]
+    named = {s.concept: s.family for s in suspected_from_extraction(ex)}
+    assert named == {"rg:BreastCancer": True, "rg:Sarcoidosis": False}  # a relative's: a weaker hint only
     assert "rg:BreastCancer" not in queries_from_extraction(ex)[1]
 
 

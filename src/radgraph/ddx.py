@@ -125,6 +125,9 @@ SUSPECTED_CLINICAL_LR = 8.0
 SUSPECTED_UNCERTAIN_LR = 15.0
 SUSPECTED_ABSENT_LR = 0.5
 SUSPECTED_BROADER = 0.5
+#: A disease of a relative, present, for the same disease or a kind of it (hereditary recurrence); weaker than the
+#: patient's own disease named in the clinical history.
+FAMILY_HISTORY_LR = 4.0
 #: Backoff for findings a candidate has no knowledge of (see ``_family_backoff``); 0 turns it off.
 FAMILY_WEIGHT = 0.5
 FAMILY_LEVELS = 2
@@ -155,6 +158,7 @@ class Suspected:
     concept: Curie
     assertion: Assertion = Assertion.PRESENT
     in_findings: bool = True  # named in the findings (an impression) rather than the clinical history
+    family: bool = False  # a relative's disease: many run in families (polycystic kidneys, cardiomyopathy)
 
 
 @dataclass(frozen=True, slots=True)
@@ -605,7 +609,9 @@ def _suspicion(d: Curie, suspected: Sequence[Suspected], onto: Ontology) -> Cont
             factor, via = SUSPECTED_BROADER, "a broader class of the named diagnosis"
         else:
             continue
-        if s.assertion is Assertion.ABSENT:
+        if s.family:
+            w = factor * math.log(FAMILY_HISTORY_LR) if s.assertion is Assertion.PRESENT else 0.0
+        elif s.assertion is Assertion.ABSENT:
             w = factor * math.log(SUSPECTED_ABSENT_LR)
         elif s.assertion is Assertion.UNCERTAIN:
             w = factor * math.log(SUSPECTED_UNCERTAIN_LR)
@@ -618,6 +624,9 @@ def _suspicion(d: Curie, suspected: Sequence[Suspected], onto: Ontology) -> Cont
     w, s, via = best
     label = onto.label(s.concept) if s.concept in onto else s.concept
     prefix = "no " if s.assertion is Assertion.ABSENT else "possible " if s.assertion is Assertion.UNCERTAIN else ""
+    if s.family:
+        return Contribution(finding=s.concept, label=f"family history of {label}", weight=round(w, 4), matched=d,
+                            via=f"{via}: a relative's disease")  # fmt: skip
     return Contribution(finding=s.concept, label=f"{prefix}{label} (named)", weight=round(w, 4), matched=d, via=via)
 
 
@@ -802,14 +811,16 @@ _SUSPECTING_SECTIONS = frozenset(
 
 
 def suspected_from_extraction(ex: Extraction) -> list[Suspected]:
-    """Return the diagnoses the text names for the patient now (not as history, not as a differential)."""
+    """Return the diagnoses the text names for the patient now (not as history, not as a differential).
+
+    A relative's disease comes with ``family`` set: it counts as a weaker hint of the same disease.
+    """
     out: list[Suspected] = []
     for d in ex.diagnoses:
         if d.role is not Role.MENTIONED or d.section not in _SUSPECTING_SECTIONS:
             continue  # a discussion, title or answer section speaks of diagnoses in general
-        if d.subject is not Subject.PATIENT:
-            continue  # a relative's disease, named in a family history
-        s = Suspected(d.concept, d.assertion, d.section is not SectionCategory.CLINICAL)
+        family = d.subject is Subject.FAMILY  # a relative's disease, named in a family history
+        s = Suspected(d.concept, d.assertion, d.section is not SectionCategory.CLINICAL, family)
         if s not in out:
             out.append(s)
     return out
