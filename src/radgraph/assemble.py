@@ -523,10 +523,10 @@ def _sentence_findings(
         # T1WI and T2WI")
         own = _own_sequences(m, ms, text)
         # one finding per sequence that names one ("T2 weighted fat suppressed": the T2 hypointensity only)
-        named = [n.concept for n in own if _names_signal(m.concept, n.concept, onto)]
+        said_on: list[Curie | None] = [n.concept for n in own if _names_signal(m.concept, n.concept, onto)]
         if partner is not None:
             partner.signal = partner.signal or m.concept
-        for seq in named or [None]:
+        for seq in said_on or [None]:
             d = _Draft(m, Curie("rg:SignalFinding"), rule="signal-finding", signal=m.concept, partner=partner)
             if seq is not None:
                 d.sequences.append(seq)

@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import cast
 
 from spacy.attrs import IS_SPACE, NORM
 from spacy.tokens import Doc
+from thinc.types import Ints2d
 
 _WRAP = re.compile(r"[ \t]*\n[ \t]*")
 
@@ -77,5 +79,5 @@ def phrase_matches(matcher: Callable[[Doc], list[Match]], doc: Doc, norms: bool 
     spaces = [bool(doc[i].whitespace_) or (i + 1) in skip for i in keep]
     compact = Doc(doc.vocab, words=words, spaces=spaces)
     if norms:
-        compact.from_array([NORM], doc.to_array([NORM])[keep])
+        compact.from_array([NORM], cast(Ints2d, doc.to_array([NORM])[keep]))
     return [(mid, keep[s], keep[e - 1] + 1) for mid, s, e in matcher(compact)]
