@@ -90,6 +90,12 @@ def test_context_scopes() -> None:
         ("Findings\n\nAs an MRA was not obtained, an aneurysm could not be completely excluded.", "rg:Aneurysm",
          "assertion", Assertion.UNCERTAIN),
         ("Findings\n\nA small joint\neffusion.", "rg:JointEffusion", "assertion", Assertion.PRESENT),
+        # ", and" that opens a clause of its own ends a negation; one before a verb of the whole list does not
+        ("Findings: no restricted diffusion, and ADC values are high.", "rg:FacilitatedDiffusion", "assertion",
+         Assertion.PRESENT),
+        ("Findings: no effusion, and there is a small pneumothorax.", "rg:Pneumothorax", "assertion",
+         Assertion.PRESENT),
+        ("Findings: no mass, calcification, and effusion is seen.", "rg:Effusion", "assertion", Assertion.ABSENT),
         # a question mark before what it questions ends no sentence
         ("Impression:\n2. ? early uncal herniation.", "rg:UncalHerniation", "assertion", Assertion.UNCERTAIN),
         ("Findings: RLL opacity ? pneumonia.", "rg:Pneumonia", "assertion", Assertion.UNCERTAIN),

@@ -68,6 +68,17 @@ _RELATIVE_IDS = frozenset(get_string_id(w) for w in _RELATIVE_WORDS)
 #: What before a relative makes them the one who brings or speaks for the patient ("brought in by his mother
 #: with fever", "per mother").
 _ESCORT = re.compile(r"\b(?:by|per|accompanied|according\s+to)\s+(?:(?:his|her|their|the|a)\s+)?$", re.I)
+#: ", and" that opens a new clause with its own subject and verb ("no restricted diffusion, and ADC values are
+#: high"): a negation before it ends there. Not when the verb only says the whole list exists or not ("no fracture,
+#: dislocation, and effusion is seen").
+_NEW_CLAUSE = re.compile(
+    r",\s+and\s+(?=(?:there\s+(?:is|are|was|were)\b|(?:the\s+|its\s+)?(?:[A-Za-z-]+\s+){1,3}(?:is|are|was|were)\s+"
+    r"(?!(?:not\s+)?(?:seen|identified|noted|present|demonstrated|visualized|visible|evident|appreciated)\b)))",
+    re.I,
+)
+#: The terminator a new clause makes: it ends negations running forward.
+CLAUSE_RULE = ContextRule("clause-and", ", and <clause>", ContextCategory.TERMINATE, Direction.NONE,
+                          ends=ContextCategory.NEGATED)  # fmt: skip
 #: The trigger a family member's phrase makes: what follows in the sentence is the relative's.
 FAMILY_RULE = ContextRule("family-member", "<relative> with/had/died of", ContextCategory.FAMILY)
 #: Words that only open a noun phrase: "likely areas of necrosis" questions the necrosis.
@@ -211,6 +222,19 @@ def assign_context(
     return out
 
 
+def clause_terminators(doc: Doc) -> list[Trigger]:
+    """Terminators at ", and" that opens a new clause (see ``_NEW_CLAUSE``)."""
+    text = doc_text(doc)
+    if ", and" not in text:
+        return []
+    out: list[Trigger] = []
+    for m in _NEW_CLAUSE.finditer(text):
+        span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+        if span is not None:
+            out.append(Trigger(span.start, span.end, CLAUSE_RULE))
+    return out
+
+
 def family_triggers(doc: Doc) -> list[Trigger]:
     """Triggers of relatives linked to a condition ("her mother had", "sister (smoker) died of").
 
@@ -255,6 +279,7 @@ class ContextComponent:
         strings = doc.vocab.strings
         cands = [Trigger(s, e, self._by_key[strings[m]]) for m, s, e in phrase_matches(self.matcher, doc)]
         cands.extend(family_triggers(doc))
+        cands.extend(clause_terminators(doc))
         return resolve_triggers(cands)
 
     def __call__(self, doc: Doc) -> Doc:
