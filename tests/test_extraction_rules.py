@@ -100,7 +100,8 @@ def test_a_site_before_with_belongs_to_the_head_before_it(nlp) -> None:  # type:
 @pytest.mark.parametrize(
     ("text", "site"),
     [("Mass in the R upper quadrant.", "rg:RightUpperQuadrant"), ("Opacity in the L lower lobe.", "rg:LeftLowerLobe"),
-     ("Nodule in the rt lower lobe.", "rg:RightLowerLobe")],
+     ("Nodule in the rt lower lobe.", "rg:RightLowerLobe"),
+     ("A 3 cm hemangioma-like lesion in segment VIII.", "rg:HepaticSegmentVIII")],  # a Couinaud segment
 )
 def test_a_side_abbreviated_in_a_sites_name(nlp, text: str, site: str) -> None:  # type: ignore[no-untyped-def]
     assert [[s.concept for s in f.sites] for f in _findings(nlp, text)] == [[site]]
