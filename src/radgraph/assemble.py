@@ -23,7 +23,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from radgraph.concepts import implied_qualifiers, refine, satisfies
+from radgraph.concepts import LOCATED_IN, implied_qualifiers, refine, satisfies
 from radgraph.model import (
     MEASURED_RULE,
     Assertion,
@@ -163,9 +163,7 @@ def _most_specific(onto: Ontology, items: Sequence[Curie]) -> list[Curie]:
     ``vertebra`` goes when ``thoracic vertebra`` or ``vertebral body`` is there.
     """
     items = _uniq(items)
-    return [
-        c for c in items if not any(o != c and (onto.is_a(o, c) or c in onto.part_of_closure(o)) for o in items)
-    ]
+    return [c for c in items if not any(o != c and satisfies(o, c, LOCATED_IN, onto) for o in items)]
 
 
 def _own_sites(concept: Curie, onto: Ontology) -> list[Curie]:
@@ -205,7 +203,7 @@ def _finalize(d: _Draft, onto: Ontology, text: str) -> Finding:
     sites = list(d.sites)
     # a symptom's name is not a place the images show ("headache" is not a finding in the head)
     for s in [] if onto.is_a(concept, "rg:ClinicalFinding") else _own_sites(concept, onto):
-        if not any(onto.is_a(x, s) or s in onto.part_of_closure(x) for x in sites):
+        if not any(satisfies(x, s, LOCATED_IN, onto) for x in sites):
             sites.append(s)
     sequences = list(d.sequences)
     for s in implied.get("rg:observedOn", []):
@@ -313,8 +311,8 @@ def _coordinated_sequences(heads: Sequence[_Draft], ms: Sequence[Mention], text:
                 found.append(n)
                 first_start = n.start
         for n in found:
-            c = refine("rg:SignalFinding", {"rg:hasSignal": [signal], "rg:observedOn": [n.concept]}, onto).curie
-            if c != h.concept and c != "rg:SignalFinding":
+            c = _signal_on(signal, n.concept, onto)
+            if c is not None and c != h.concept:
                 extra = _Draft(m, c, rule="coordinated-sequence", sites=list(h.sites), laterality=list(h.laterality))
                 extra.sequences.append(n.concept)
                 extra.own_sequences = True
@@ -333,10 +331,10 @@ def _both_sequences(m: Mention, nxt: Mention | None, text: str) -> bool:
     )
 
 
-def _names_signal(signal: Curie, sequence: Curie, onto: Ontology) -> bool:
-    """Tell whether a signal on a sequence is a finding of the ontology (high signal on T2: a T2 hyperintensity)."""
+def _signal_on(signal: Curie, sequence: Curie, onto: Ontology) -> Curie | None:
+    """The finding a signal on a sequence is in the ontology (high signal on T2: a T2 hyperintensity), if any."""
     found = refine("rg:SignalFinding", {"rg:hasSignal": [signal], "rg:observedOn": [sequence]}, onto).curie
-    return found != "rg:SignalFinding"
+    return None if found == "rg:SignalFinding" else found
 
 
 def _own_sequences(m: Mention, ms: Sequence[Mention], text: str) -> list[Mention]:
@@ -347,15 +345,15 @@ def _own_sequences(m: Mention, ms: Sequence[Mention], text: str) -> list[Mention
         if n.start < m.end:
             continue
         if n.kind is not ConceptKind.SEQUENCE:
-            if out or n.start >= m.end:
-                break
-            continue
+            break
         gap = text[last.end : n.start]
         if not (_ON_SEQUENCE.match(gap) if last is m else _SEQUENCE_JOINER.match(gap)):
             break
         out.append(n)
         last = n
     return out
+
+
 #: Participles that name a finding only together with the structure they describe ("the spleen is
 #: enlarged"); with no site they say nothing, and right before a finding they only qualify it.
 _PARTICIPLES = frozenset({"enlarged", "dilated", "distended", "expansile", "widened", "dilate", "dilates", "enlarges"})
@@ -523,7 +521,7 @@ def _sentence_findings(
         # T1WI and T2WI")
         own = _own_sequences(m, ms, text)
         # one finding per sequence that names one ("T2 weighted fat suppressed": the T2 hypointensity only)
-        said_on: list[Curie | None] = [n.concept for n in own if _names_signal(m.concept, n.concept, onto)]
+        said_on: list[Curie | None] = [n.concept for n in own if _signal_on(m.concept, n.concept, onto)]
         if partner is not None:
             partner.signal = partner.signal or m.concept
         for seq in said_on or [None]:
@@ -930,7 +928,7 @@ def _unsided(f: Finding, onto: Ontology | None) -> bool:
     if any(onto.is_a(f.concept, c) for c in _UNSIDED_FINDINGS if c in onto):
         return True
     return bool(f.sites) and all(
-        any(onto.is_a(s.concept, u) or u in onto.part_of_closure(s.concept) for u in UNSIDED_SITES if u in onto)
+        any(satisfies(s.concept, u, LOCATED_IN, onto) for u in UNSIDED_SITES if u in onto)
         for s in f.sites
         if s.concept in onto
     )

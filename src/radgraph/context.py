@@ -39,11 +39,15 @@ from radgraph.wrapped import phrase_matches
 
 GENERIC_SECTIONS = frozenset({SectionCategory.DISCUSSION})
 
-#: Relatives whose own conditions a history may name ("her mother had breast cancer").
+#: Relatives whose own conditions a history may name ("her mother had breast cancer"), each also in the plural
+#: ("sisters"), and the words that may stand before one ("maternal grandmother", "half-sister").
+_RELATIVES = (
+    "mother father mom dad sister brother sibling sib aunt uncle grandmother grandfather grandparent cousin parent son "
+    "daughter twin niece nephew relative"
+).split()
+_RELATIVE_PREFIXES = "maternal paternal older younger elder identical twin half".split()
 _RELATIVE = (
-    r"(?:(?:maternal|paternal|older|younger|elder|identical|twin|half)[ -])?(?:mother|father|mom|dad|sisters?|brothers?"
-    r"|siblings?|sibs?|aunts?|uncles?|grand(?:mother|father|parents?)s?|cousins?|parents?|sons?|daughters?|twins?"
-    r"|nieces?|nephews?|relatives?|family[ -]members?)"
+    rf"(?:(?:{'|'.join(_RELATIVE_PREFIXES)})[ -])?(?:(?:{'|'.join(_RELATIVES)})s?|family[ -]members?)"
 )
 #: A verb after "had"/"has" that makes the relative a reporter, not an experiencer ("mother had noticed a lump").
 _REPORTER = r"(?!\s+(?:noticed|noted|observed|reported|seen|brought|taken|found|felt|heard|said|told|described))"
@@ -57,14 +61,10 @@ _FAMILY_MEMBER = re.compile(
     r"|(?:(?:was|were|is|are)\s+)?diagnosed\s+with|suffer(?:s|ed)\s+from|history\s+of|hx\s+of|h/o)\b",
     re.I,
 )
-#: The words a relative's name starts with, as lowercase string ids of spaCy tokens.
-_RELATIVE_WORDS = (
-    "maternal paternal older younger elder identical half mother father mom dad sister sisters brother brothers "
-    "sibling siblings sib sibs aunt aunts uncle uncles grandmother grandmothers grandfather grandfathers grandparent "
-    "grandparents cousin cousins parent parents son sons daughter daughters twin twins niece nieces nephew nephews "
-    "relative relatives family"
-).split()
-_RELATIVE_IDS = frozenset(get_string_id(w) for w in _RELATIVE_WORDS)
+#: The words a relative's name starts with, as lowercase string ids of spaCy tokens (see :func:`family_triggers`).
+_RELATIVE_IDS = frozenset(
+    get_string_id(w) for w in [*_RELATIVE_PREFIXES, *_RELATIVES, *(f"{r}s" for r in _RELATIVES), "family"]
+)
 #: What before a relative makes them the one who brings or speaks for the patient ("brought in by his mother
 #: with fever", "per mother").
 _ESCORT = re.compile(r"\b(?:by|per|accompanied|according\s+to)\s+(?:(?:his|her|their|the|a)\s+)?$", re.I)
@@ -76,7 +76,7 @@ _NEW_CLAUSE = re.compile(
     r"(?!(?:not\s+)?(?:seen|identified|noted|present|demonstrated|visualized|visible|evident|appreciated)\b)))",
     re.I,
 )
-#: The terminator a new clause makes: it ends negations running forward.
+#: The terminator a new clause makes: it ends the negations that reach across it.
 CLAUSE_RULE = ContextRule("clause-and", ", and <clause>", ContextCategory.TERMINATE, Direction.NONE,
                           ends=ContextCategory.NEGATED)  # fmt: skip
 #: The trigger a family member's phrase makes: what follows in the sentence is the relative's.

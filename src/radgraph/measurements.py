@@ -148,21 +148,17 @@ def read_measurement(
             return None
         stop = end + (m.end("unit") if m.group("unit") else m.end("num"))
         return Reading(finding, start, stop)
+    base = end  # where the text the result was read from starts
     written = _RESULT_AFTER.match(after)
-    shared: tuple[int, int] | None = None
-    if written is not None:
-        # a result shared with tests named after this one belongs to their span: this one keeps its name alone
-        span = (start, end) if written.group("others") else (start, end + written.end())
-        if written.group("others"):
-            shared = (end + written.start("others"), end + written.end("others"))
-    else:
-        lo = max(0, start - _BEFORE_REACH)
-        written = _RESULT_BEFORE.search(text[lo:start])
+    if written is None:
+        base = max(0, start - _BEFORE_REACH)
+        written = _RESULT_BEFORE.search(text[base:start])
         if written is None:
             return None
-        span = (start, end) if written.group("others") else (lo + written.start(), end)
-        if written.group("others"):
-            shared = (lo + written.start("others"), lo + written.end("others"))
+    shared = (base + written.start("others"), base + written.end("others")) if written.group("others") else None
+    # a result shared with other tests belongs to the span of the one next to it: this one keeps its name alone;
+    # otherwise the span covers the name and the result's words, on whichever side they stand
+    span = (start, end) if shared else (min(start, base + written.start()), max(end, base + written.end()))
     if written.group("normal"):
         # "inflammatory markers were normal" rules out their elevation; a normal heart rate, which could
         # have been too fast or too slow, names no one finding

@@ -52,11 +52,9 @@ def _wrap_tokens(doc: Doc) -> list[int]:
     n = len(doc)
     out: list[int] = []
     for i, sp in enumerate(spaces):
-        if not sp or i == 0 or i + 1 >= n:
+        if not sp or i == 0 or i + 1 >= n or not _WRAP.fullmatch(doc[i].text):
             continue
-        if spaces[i - 1] or spaces[i + 1] or not _WRAP.fullmatch(doc[i].text):
-            continue
-        # running text goes on: a word or comma before, a lowercase word after (not a new item or heading)
+        # running text goes on: a word or comma before, a lowercase word after (not a new item, heading or space)
         before, after = doc[i - 1].text, doc[i + 1].text
         if not (before[-1:].isalpha() or before == ",") or not after[:1].islower():
             continue
