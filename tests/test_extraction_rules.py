@@ -76,9 +76,37 @@ def test_textbook_verb_enhancement_is_a_generic_finding() -> None:
     assert enh and enh[0].subject is Subject.GENERIC
 
 
-def test_first_named_site_wins_a_tie(nlp) -> None:  # type: ignore[no-untyped-def]
-    found = _concepts(nlp, "There is hilar, subcarinal and paratracheal lymphadenopathy.")
-    assert "rg:HilarLymphadenopathy" in found and "rg:MediastinalLymphadenopathy" not in found
+def test_first_named_site_wins_a_tie(ontology) -> None:  # type: ignore[no-untyped-def]
+    sites = ["rg:PulmonaryHilum", "rg:SubcarinalSpace"]
+    assert refine("rg:Lymphadenopathy", {"rg:locatedIn": sites}, ontology).curie == "rg:HilarLymphadenopathy"
+    assert refine("rg:Lymphadenopathy", {"rg:locatedIn": sites[::-1]}, ontology).curie == "rg:MediastinalLymphadenopathy"
+
+
+def test_coordinated_sites_of_one_head_name_one_finding_per_kind(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _findings(nlp, "There is hilar, subcarinal and paratracheal lymphadenopathy.")
+    by_concept = {f.concept: {s.concept for s in f.sites} for f in found}
+    assert by_concept == {
+        "rg:HilarLymphadenopathy": {"rg:PulmonaryHilum"},
+        "rg:MediastinalLymphadenopathy": {"rg:SubcarinalSpace", "rg:ParatrachealRegion"},
+    }
+    found = _findings(nlp, "There is no rib or vertebral destruction.")
+    assert {(f.concept, f.assertion) for f in found} == {
+        ("rg:RibDestruction", Assertion.ABSENT),
+        ("rg:BoneDestruction", Assertion.ABSENT),
+    }
+    # one kind for every site: one finding ("collapse of T10 and T11")
+    assert [f.concept for f in _findings(nlp, "There is collapse of T10 and T11.")] == ["rg:VertebralCollapse"]
+    # "pancreatic" names the pancreatic duct, sharing the noun of the next site
+    found = _findings(nlp, "There is dilatation of the pancreatic and biliary ducts.")
+    assert {f.concept for f in found} == {"rg:PancreaticDuctDilatation", "rg:BiliaryDilatation"}
+
+
+def test_a_dilated_vessel_of_an_organ_is_no_organomegaly(nlp) -> None:  # type: ignore[no-untyped-def]
+    assert "rg:Hepatomegaly" not in _concepts(nlp, "There is distention of the hepatic veins.")
+    assert "rg:Nephromegaly" not in _concepts(nlp, "Dilation of both renal arteries is seen.")
+    assert "rg:Hepatomegaly" in _concepts(nlp, "The liver is enlarged.")
+    found = _concepts(nlp, "The inferior vena cava and hepatic veins dilate.")
+    assert found == {"rg:IVCDilatation": Assertion.PRESENT, "rg:Dilatation": Assertion.PRESENT}
 
 
 def test_definite_mention_after_a_lesion_is_no_new_finding(nlp) -> None:  # type: ignore[no-untyped-def]
@@ -319,7 +347,7 @@ def test_the_signal_of_a_part_of_a_lesion_is_a_finding_of_its_own(nlp) -> None: 
         # a distended vein in the neck is no cervical lymphadenopathy
         ("No jugular venous distention.", "rg:Dilatation", Assertion.ABSENT),
         # a verb names the finding it does to its subject
-        ("The inferior vena cava and hepatic veins dilate.", "rg:IVCDilatation", Assertion.PRESENT),
+        ("The inferior vena cava dilates.", "rg:IVCDilatation", Assertion.PRESENT),
         # gas placed in a space is the named collection there
         ("There is gas within the mediastinum.", "rg:Pneumomediastinum", Assertion.PRESENT),
         ("Gas within the mesenteric veins.", "rg:PortalVenousGas", Assertion.PRESENT),

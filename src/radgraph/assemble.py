@@ -584,6 +584,7 @@ def _sentence_findings(
         if not sh.sequences and not sh.modalities:
             sh.sequences.extend(carried)
     heads.extend(coordinated)  # after attachment: the coordinated site is their only one
+    heads.extend(_split_by_site(plain, ms, text, onto))
     heads.extend(_predicates(plain, ms, text, onto))
     heads.extend(_coordinated_sequences(plain, ms, text, onto))
     return [h for h in heads if not _idle_participle(h, heads, text)]
@@ -725,6 +726,86 @@ def _coordinated(heads: list[_Draft], ms: Sequence[Mention], text: str, onto: On
         extra.sites.append(s.concept)
         out.append(extra)
     return out
+
+
+#: Between two coordinated sites: a comma or "and" / "or", and up to two words ("hilar, subcarinal and right lower
+#: paratracheal").
+_SITE_LINK = re.compile(r"^\s*(?:,\s*(?:(?:and|or|&)\s+)?|(?:and|or|&)\s+)(?:the\s+)?(?:[a-z-]+\s+){0,2}$", re.I)
+#: Between the last coordinated site and the head after it ("rib or vertebral destruction", "upper zone nodules").
+_SITE_TO_HEAD = re.compile(r"^[\s-]*(?:(?!(?:and|or|of|in|with|the|a|an|to|from|by)\b)[a-z]+[\s-]+){0,2}$", re.I)
+#: Between a head and the first coordinated site after it ("lesions in the liver and spleen").
+_HEAD_TO_SITE = re.compile(r"^\s+(?:of|in|within|involving|at)\s+(?:the\s+)?(?:[a-z-]+\s+){0,2}$", re.I)
+
+
+def _site_chain(h: _Draft, sites: Sequence[Mention], text: str) -> list[Mention]:
+    """The sites named together with a head, each in its own place, or [] when there are fewer than two.
+
+    "hilar, subcarinal and paratracheal lymphadenopathy" and "lesions in the liver and spleen" name one
+    site each for a finding of one kind; only sites attached to the head count.
+    """
+    own = [s for s in sites if s.concept in h.sites and not (h.mention.start <= s.start < h.mention.end)]
+    before = [s for s in own if s.end <= h.mention.start]
+    after = [s for s in own if s.start >= h.mention.end]
+    chain: list[Mention] = []
+    if before and _SITE_TO_HEAD.match(text[before[-1].end : h.mention.start]):
+        chain = [before[-1]]
+        for s in reversed(before[:-1]):
+            if not _SITE_LINK.match(text[s.end : chain[0].start]):
+                break
+            chain.insert(0, s)
+    elif after and _HEAD_TO_SITE.match(text[h.mention.end : after[0].start]):
+        chain = [after[0]]
+        for s in after[1:]:
+            if not _SITE_LINK.match(text[chain[-1].end : s.start]):
+                break
+            chain.append(s)
+    return chain if len({s.concept for s in chain}) > 1 else []
+
+
+def _split_by_site(heads: Sequence[_Draft], ms: Sequence[Mention], text: str, onto: Ontology) -> list[_Draft]:
+    """Findings of other kinds that coordinated sites name with one head.
+
+    "hilar and mediastinal lymphadenopathy" names a hilar and a mediastinal lymphadenopathy, "rib or vertebral
+    destruction" a rib destruction and a vertebral one. The head keeps the first site's kind; each other kind is a
+    finding of its own with its sites. Sites that name one kind ("collapse of T10 and T11") stay on one finding.
+    """
+    sites = [m for m in ms if m.kind is ConceptKind.SITE]
+    out: list[_Draft] = []
+    for h in heads:
+        if h.rule != "lexicon" or h.mention.anaphoric:
+            continue
+        chain = _site_chain(h, sites, text)
+        if not chain:
+            continue
+        named = {s.concept for s in chain}
+        rest = [s for s in h.sites if s not in named]
+        kinds: dict[Curie, list[tuple[Mention, Curie]]] = {}
+        for s in chain:
+            site = _elided_site(s, chain[-1], onto)
+            kinds.setdefault(refine(h.concept, {"rg:locatedIn": [site]}, onto).curie, []).append((s, site))
+        if len(kinds) < 2:
+            continue
+        groups = list(kinds.values())
+        h.sites = [site for _, site in groups[0]] + rest
+        for group in groups[1:]:
+            lo, hi = min(h.mention.start, group[0][0].start), max(h.mention.end, group[-1][0].end)
+            extra = replace(h, mention=replace(h.mention, start=lo, end=hi, text=text[lo:hi]), rule="coordinated-site",
+                            sites=[site for _, site in group], laterality=list(h.laterality),
+                            sequences=list(h.sequences), modalities=list(h.modalities))  # fmt: skip
+            out.append(extra)
+    return out
+
+
+def _elided_site(s: Mention, last: Mention, onto: Ontology) -> Curie:
+    """The site a one-word site names with the noun of the last site of its list.
+
+    In "the pancreatic and biliary ducts", "pancreatic" names the pancreatic duct, not the pancreas.
+    """
+    words = last.text.split()
+    if s is last or len(s.text.split()) != 1 or len(words) < 2:
+        return s.concept
+    c = onto.lookup(f"{s.text} {' '.join(words[1:])}", strict=False)
+    return c if c is not None and onto.kind(c) is ConceptKind.SITE else s.concept
 
 
 def _backs_a_finding(f: Finding, others: Sequence[Finding]) -> bool:

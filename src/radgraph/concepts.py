@@ -39,11 +39,27 @@ def satisfies(value: str, filler: str, prop: str, ontology: Ontology) -> bool:
 _WHOLE_FILLERS = frozenset({"rg:Organ"})
 
 
+def _whole_only(d: Definition, ontology: Ontology) -> bool:
+    """Tell whether a definition sits under one whose site must be whole (an organomegaly)."""
+    memo = ontology.memo("whole-only")
+    hit = memo.get(d.concept)
+    if hit is None:
+        hit = memo[d.concept] = any(
+            r.filler in _WHOLE_FILLERS
+            for a in ontology.ancestors(d.concept, include_self=True)
+            if (ad := ontology.definition_of(a)) is not None
+            for r in ad.restrictions
+        )
+    return bool(hit)
+
+
 def _matches(d: Definition, qualifiers: Mapping[str, Iterable[str]], ontology: Ontology) -> bool:
+    whole = _whole_only(d, ontology)
     for r in d.restrictions:
         values = qualifiers.get(r.prop, ())
-        if r.filler in _WHOLE_FILLERS:
-            # an enlarged organ is the organ itself, not a part of one: an enlarged ventricle is no enlarged brain
+        if r.prop == LOCATED_IN and (whole or r.filler in _WHOLE_FILLERS):
+            # an enlarged organ is the organ itself, not a part of one: an enlarged ventricle is no enlarged brain,
+            # a distended hepatic vein no hepatomegaly
             if not any(ontology.is_a(v, r.filler) for v in values):
                 return False
         elif not any(satisfies(v, r.filler, r.prop, ontology) for v in values):
