@@ -423,6 +423,10 @@ def test_a_heterogeneous_signal_said_of_a_lesion_only_qualifies_it(nlp) -> None:
          Assertion.PRESENT),
         # "occasionally", like "sometimes", states a finding (the guideline's convention)
         ("Meningeal enhancement is occasionally seen.", "rg:ContrastEnhancement", Assertion.PRESENT),
+        # ... and so do "can" and "sometimes"; "may" and "could" question it
+        ("Thin-walled cysts can result in pneumothorax.", "rg:Pneumothorax", Assertion.PRESENT),
+        ("Appendicitis is sometimes accompanied by focal caecal thickening.", "rg:Thickening", Assertion.PRESENT),
+        ("Thin-walled cysts could result in pneumothorax.", "rg:Pneumothorax", Assertion.UNCERTAIN),
     ],
 )
 def test_negation_scope_and_pseudo_negation(nlp, text: str, concept: str, assertion: Assertion) -> None:  # type: ignore[no-untyped-def]
