@@ -481,3 +481,37 @@ def test_a_participle_before_a_comma_states_a_finding(nlp) -> None:  # type: ign
     assert found["rg:Ventriculomegaly"].assertion is Assertion.PRESENT
     found = {f.concept for f in _findings(nlp, "Abdomen: distended, TTP in the left lower quadrant.")}
     assert {"rg:Dilatation", "rg:AbdominalTenderness"} <= found
+
+
+def test_the_region_an_examination_covers_places_no_finding_of_its_own(nlp) -> None:  # type: ignore[no-untyped-def]
+    text = "Contrast-enhanced CT of the chest, abdomen and pelvis shows a mass arising from the left kidney."
+    (mass,) = _findings(nlp, text)
+    assert mass.concept == "rg:RenalMass" and [s.concept for s in mass.sites] == ["rg:Kidney"]
+    found = _findings(nlp, "CT abdomen/pelvis shows dilated jejunum.")
+    assert [sorted(s.concept for s in f.sites) for f in found] == [["rg:Jejunum"]]
+    # the one organ or joint an examination covers places a finding with no site of its own
+    assert _concepts(nlp, "A radiograph of the hip shows no fracture.") == {"rg:HipFracture": Assertion.ABSENT}
+    # a body region is too broad to
+    assert [s.concept for f in _findings(nlp, "Chest CT shows a mass.") for s in f.sites] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "concepts"),
+    [
+        # a descriptor or site before "and" / "or" shares the head of the finding after it
+        ("There is no pleural or pericardial effusion.", {"rg:PleuralEffusion", "rg:PericardialEffusion"}),
+        ("Silicosis gives centrilobular and subpleural upper zone nodules.",
+         {"rg:CentrilobularNodules", "rg:SubpleuralNodule"}),
+        ("There is bilateral hilar and mediastinal lymphadenopathy.",
+         {"rg:HilarLymphadenopathy", "rg:MediastinalLymphadenopathy"}),
+        # commas between adjectives describe one thing, and a noun of a list is no adjective of the head
+        ("A solid, heterogeneous mass.", {"rg:HeterogeneousMass"}),
+    ],
+)
+def test_a_coordinated_descriptor_shares_the_head_after_it(nlp, text: str, concepts: set[str]) -> None:  # type: ignore[no-untyped-def]
+    assert {f.concept for f in _findings(nlp, text)} == concepts
+
+
+def test_a_site_ending_a_list_is_no_adjective_of_the_head_after_it(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _concepts(nlp, "Angiomas of the liver and kidney and cysts of the pancreas are seen.")
+    assert "rg:RenalCyst" not in found

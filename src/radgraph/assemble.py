@@ -464,6 +464,9 @@ def _sentence_findings(
     """
     # "on both T1- and T2-weighted images": "both" counts sequences, not sides
     ms = [m for i, m in enumerate(ms) if not _both_sequences(m, ms[i + 1] if i + 1 < len(ms) else None, text)]
+    exam = _exam_sites(ms, text)
+    regions = _uniq([m.concept for m in ms if id(m) in exam])
+    ms = [m for m in ms if id(m) not in exam]
     heads: list[_Draft] = []
     anaphors: list[tuple[Mention, _Draft]] = []
     for i, m in enumerate(ms):
@@ -583,11 +586,61 @@ def _sentence_findings(
             sh.laterality.extend(sh.partner.laterality)
         if not sh.sequences and not sh.modalities:
             sh.sequences.extend(carried)
-    heads.extend(coordinated)  # after attachment: the coordinated site is their only one
+    # the one organ or joint an examination covers places the findings it shows that have no site of their own ("a
+    # radiograph of the hip shows no fracture"); a body region is too broad to place them ("chest CT")
+    if len(regions) == 1 and not any(onto.is_a(regions[0], b) for b in _BROAD_REGIONS):
+        for h in plain:
+            if not h.sites:
+                h.sites.append(regions[0])
+    elided = _elided_heads(plain, ms, text, onto)
+    # a coordinated site whose words name a finding of the lexicon is that finding ("pleural or pericardial effusion")
+    spans = {(e.mention.start, e.mention.end) for e in elided}
+    for c in coordinated:
+        if (c.mention.start, c.mention.end) in spans:
+            continue
+        heads.append(c)  # its site is its only one, and not the head's it shares ("an epidural or paravertebral mass")
+        for h in plain:
+            if h.mention.end == c.mention.end and c.sites[0] in h.sites:
+                h.sites.remove(c.sites[0])
+    heads.extend(elided)
     heads.extend(_split_by_site(plain, ms, text, onto))
     heads.extend(_predicates(plain, ms, text, onto))
     heads.extend(_coordinated_sequences(plain, ms, text, onto))
     return [h for h in heads if not _idle_participle(h, heads, text)]
+
+
+#: Regions too broad to place a finding an examination of them shows.
+_BROAD_REGIONS = ("rg:BodyRegion", "rg:Spine")
+#: Between a modality and the region it images ("CT of the chest", "MRI through the pelvis").
+_EXAM_OF = re.compile(r"^\s+(?:(?:of|through)\s+(?:the\s+)?)?$", re.I)
+#: Between two regions of one examination ("CT of the chest, abdomen and pelvis", "CT abdomen/pelvis").
+_EXAM_LINK = re.compile(r"^\s*(?:/|&|,\s*(?:and\s+)?|and\s+)\s*(?:the\s+)?$", re.I)
+#: Between a region and the modality that images it ("abdominal US", "chest CT").
+_EXAM_BEFORE = re.compile(r"^[\s-]*$")
+
+
+def _exam_sites(ms: Sequence[Mention], text: str) -> set[int]:
+    """The site mentions that name what an examination covers ("CT of the chest, abdomen and pelvis", "abdominal US").
+
+    They place no finding: the mass the CT of the abdomen shows is where the text says, not in the abdomen.
+    """
+    out: set[int] = set()
+    for i, m in enumerate(ms):
+        if m.kind is not ConceptKind.MODALITY:
+            continue
+        prev = ms[i - 1] if i else None
+        if prev is not None and prev.kind is ConceptKind.SITE and _EXAM_BEFORE.match(text[prev.end : m.start]):
+            out.add(id(prev))
+        last = m
+        for n in ms[i + 1 :]:
+            if n.kind is not ConceptKind.SITE:
+                break
+            gap = text[last.end : n.start]
+            if not (_EXAM_OF.match(gap) if last is m else _EXAM_LINK.match(gap)):
+                break
+            out.add(id(n))
+            last = n
+    return out
 
 
 def _qualify(h: _Draft, m: Mention) -> None:
@@ -793,6 +846,52 @@ def _split_by_site(heads: Sequence[_Draft], ms: Sequence[Mention], text: str, on
                             sites=[site for _, site in group], laterality=list(h.laterality),
                             sequences=list(h.sequences), modalities=list(h.modalities))  # fmt: skip
             out.append(extra)
+    return out
+
+
+#: Between a descriptor and the head it shares with the next one: a coordinator and up to three words ("cystic or
+#: necrotic areas", "centrilobular and subpleural upper zone nodules").
+_ELIDED_LINK = re.compile(
+    r"^\s*,?\s*(?:and|or|/)\s*"
+    r"(?:(?!(?:with|without|the|an?|of|in|on|at|to|from|by|both|causes?|caused|is|are|was|were|has|have|associated"
+    r"|and|or)\b)[\w-]+\s+){0,3}$",
+    re.I,
+)
+#: Before a site that is itself the last of a list ("of the liver and kidney and cysts"): no adjective of the head.
+_LIST_BEFORE = re.compile(r"(?:,|\band|\bor)\s*(?:the\s+)?$", re.I)
+
+
+def _elided_heads(heads: Sequence[_Draft], ms: Sequence[Mention], text: str, onto: Ontology) -> list[_Draft]:
+    """Findings a descriptor names with the head of the next finding ("cystic or necrotic areas": cystic areas too).
+
+    The descriptor and the head's noun must form a finding of the lexicon that is neither a kind of the head's
+    finding nor its parent.
+    """
+    out: list[_Draft] = []
+    for h in heads:
+        if h.rule != "lexicon" or h.mention.anaphoric:
+            continue
+        x = next((m for m in reversed(ms) if m.end <= h.mention.start and m.kind in (ConceptKind.DESCRIPTOR,
+                  ConceptKind.SITE) and " " not in m.text.strip() and _ELIDED_LINK.match(text[m.end : h.mention.start])),
+                 None)  # fmt: skip
+        if x is None or (x.kind is ConceptKind.SITE and _LIST_BEFORE.search(text[max(0, x.start - 12) : x.start])):
+            continue
+        words = h.mention.text.split()
+        own = refine(h.concept, {"rg:locatedIn": h.sites}, onto).curie
+        for phrase in dict.fromkeys((f"{x.text} {h.mention.text}", f"{x.text} {' '.join(words[1:])}",
+                                     f"{x.text} {words[-1]}")):  # fmt: skip
+            c = onto.lookup(phrase, strict=False) if phrase.strip() != x.text else None
+            if c is None or onto.kind(c) is not ConceptKind.FINDING:
+                continue
+            if c != own and not onto.is_a(c, own) and not onto.is_a(own, c):
+                lo = x.start
+                if x.kind is ConceptKind.SITE and x.concept in h.sites and (len(h.sites) > 1 or _own_sites(own, onto)):
+                    h.sites.remove(x.concept)  # the site is the other finding's
+                out.append(replace(h, mention=replace(h.mention, start=lo, text=text[lo : h.mention.end]),
+                                   concept=c, rule="coordinated-descriptor", sites=list(h.sites),
+                                   laterality=list(h.laterality), sequences=list(h.sequences),
+                                   modalities=list(h.modalities)))  # fmt: skip
+            break
     return out
 
 
