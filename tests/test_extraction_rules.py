@@ -515,3 +515,17 @@ def test_a_coordinated_descriptor_shares_the_head_after_it(nlp, text: str, conce
 def test_a_site_ending_a_list_is_no_adjective_of_the_head_after_it(nlp) -> None:  # type: ignore[no-untyped-def]
     found = _concepts(nlp, "Angiomas of the liver and kidney and cysts of the pancreas are seen.")
     assert "rg:RenalCyst" not in found
+
+
+@pytest.mark.parametrize(
+    ("text", "invasion"),
+    [
+        ("The left pulmonary artery is seen crossing the mediastinum anterior to the oesophagus.", False),
+        ("A catheter lies in the left pulmonary artery and extends into the inferior branch.", False),
+        ("The lesion appears to be crossing the corpus callosum.", True),
+        ("The tumour abuts the cavernous sinus but does not extend beyond the intercarotid line.", True),
+        ("It extends along the tentorium without crossing the midline.", True),
+    ],
+)
+def test_a_verb_of_spread_is_an_invasion_only_when_a_lesion_does_it(nlp, text: str, invasion: bool) -> None:  # type: ignore[no-untyped-def]
+    assert ("rg:LocalInvasion" in _concepts(nlp, text)) is invasion

@@ -606,7 +606,7 @@ def _sentence_findings(
     heads.extend(_split_by_site(plain, ms, text, onto))
     heads.extend(_predicates(plain, ms, text, onto))
     heads.extend(_coordinated_sequences(plain, ms, text, onto))
-    return [h for h in heads if not _idle_participle(h, heads, text)]
+    return [h for h in heads if not _idle_participle(h, heads, text) and not _anatomic_course(h, heads, ms, text)]
 
 
 #: Regions too broad to place a finding an examination of them shows.
@@ -932,6 +932,27 @@ def _idle_participle(d: _Draft, heads: Sequence[_Draft], text: str) -> bool:
     ):
         return True
     return d.concept in ("rg:Enlargement", "rg:Dilatation") and not d.sites
+
+
+#: Verbs of spread that name an invasion when a lesion does them ("the mass crosses the midline").
+_SUBJECT_PRONOUN = re.compile(r"\b(?:it|they|which|that)\b", re.I)
+_SPREAD = re.compile(r"^(?:cross(?:es|ing)?|extend(?:s|ing)?|extension)\b", re.I)
+
+
+def _anatomic_course(d: _Draft, heads: Sequence[_Draft], ms: Sequence[Mention], text: str) -> bool:
+    """Tell whether a verb of spread describes the course of a structure ("the left pulmonary artery crosses the
+    mediastinum"), not a lesion's: its sentence names a structure before it and no finding."""
+    m = d.mention
+    if not _SPREAD.match(m.text) or any(h is not d and h.mention.end <= m.start for h in heads):
+        return False
+    before = [n for n in ms if n.end <= m.start]
+    if any(n.kind in (ConceptKind.FINDING, ConceptKind.CONDITION) for n in before):
+        return False  # "the tumour ... does not extend beyond", "haemorrhage ... extends into"
+    opening = text[max(0, m.start - 200) : m.start]
+    opening = re.split(r"[.!?:\n]\s", opening)[-1]
+    if _SUBJECT_PRONOUN.search(opening):
+        return False  # "it extends along the falx without crossing the midline"
+    return any(n.kind is ConceptKind.SITE and _gap(text, n, m) <= _ATTACH_WINDOW for n in before)
 
 
 def _role(m: Mention, section: SectionCategory) -> Role:
