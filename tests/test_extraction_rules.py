@@ -529,3 +529,21 @@ def test_a_site_ending_a_list_is_no_adjective_of_the_head_after_it(nlp) -> None:
 )
 def test_a_verb_of_spread_is_an_invasion_only_when_a_lesion_does_it(nlp, text: str, invasion: bool) -> None:  # type: ignore[no-untyped-def]
     assert ("rg:LocalInvasion" in _concepts(nlp, text)) is invasion
+
+
+def test_extra_spaces_between_words_break_no_phrase(nlp) -> None:  # type: ignore[no-untyped-def]
+    assert _concepts(nlp, "There is no  pleural  effusion.") == {"rg:PleuralEffusion": Assertion.ABSENT}
+    found = extract(nlp, Report("t", "History\n\nThe patient has multiple  sclerosis."))
+    assert [d.concept for d in found.diagnoses] == ["rg:MultipleSclerosis"] and not found.findings
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("He reports blood in urine.", "rg:Hematuria"),
+        ("She noticed blood in the stool.", "rg:Hematochezia"),
+        ("Radiographs show sclerosis of the femoral heads.", "rg:BoneSclerosis"),
+    ],
+)
+def test_plain_words_for_common_findings(nlp, text: str, concept: str) -> None:  # type: ignore[no-untyped-def]
+    assert concept in _concepts(nlp, text)

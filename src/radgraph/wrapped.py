@@ -4,7 +4,8 @@ spaCy keeps a line break as a token of its own, so a phrase matcher never matche
 fixed width (e-mail, PDF, teaching files typed in an editor) breaks phrases at random. :func:`phrase_matches`
 matches on the document without its wrapping line breaks and maps the matches back; a document without one is
 matched as it is. A wrap joins a word or comma to a lowercase word; a line break before a list item ("-", "1."),
-a capital or a number, and a blank line, are no wrap.
+a capital or a number, and a blank line, are no wrap. Extra spaces between two words ("Multiple  sclerosis") are
+matched as one space.
 
 >>> import spacy
 >>> from spacy.matcher import PhraseMatcher
@@ -27,6 +28,7 @@ from spacy.tokens import Doc
 from thinc.types import Ints2d
 
 _WRAP = re.compile(r"[ \t]*\n[ \t]*")
+_EXTRA_SPACES = re.compile(r"[ \t]+")
 
 Match = tuple[int, int, int]
 
@@ -52,7 +54,14 @@ def _wrap_tokens(doc: Doc) -> list[int]:
     n = len(doc)
     out: list[int] = []
     for i, sp in enumerate(spaces):
-        if not sp or i == 0 or i + 1 >= n or not _WRAP.fullmatch(doc[i].text):
+        if not sp or i == 0 or i + 1 >= n:
+            continue
+        if _EXTRA_SPACES.fullmatch(doc[i].text):
+            # extra spaces between two words ("Multiple  sclerosis", typed to justify a line) break no phrase
+            if not doc[i - 1].is_space and not doc[i + 1].is_space:
+                out.append(i)
+            continue
+        if not _WRAP.fullmatch(doc[i].text):
             continue
         # running text goes on: a word or comma before, a lowercase word after (not a new item, heading or space)
         before, after = doc[i - 1].text, doc[i + 1].text
