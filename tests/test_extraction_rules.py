@@ -547,3 +547,21 @@ def test_extra_spaces_between_words_break_no_phrase(nlp) -> None:  # type: ignor
 )
 def test_plain_words_for_common_findings(nlp, text: str, concept: str) -> None:  # type: ignore[no-untyped-def]
     assert concept in _concepts(nlp, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "An intradural mass is seen, isointense to the cord on T1WI.",
+        "The adrenal lesion is of lower attenuation than the liver.",
+        "The lesion is T1-bright relative to the spinal cord.",
+    ],
+)
+def test_a_tissue_a_signal_is_compared_with_is_no_site(nlp, text: str) -> None:  # type: ignore[no-untyped-def]
+    sites = {s.concept for f in _findings(nlp, text) for s in f.sites}
+    assert not sites & {"rg:SpinalCord", "rg:Liver"}
+
+
+def test_a_segment_of_the_spine_an_examination_covers_places_its_findings(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _findings(nlp, "MRI of the thoracic spine shows a dumbbell-shaped lesion, isointense to muscle on T1WI.")
+    assert [[s.concept for s in f.sites] for f in found] == [["rg:ThoracicSpine"]]

@@ -466,7 +466,7 @@ def _sentence_findings(
     ms = [m for i, m in enumerate(ms) if not _both_sequences(m, ms[i + 1] if i + 1 < len(ms) else None, text)]
     exam = _exam_sites(ms, text)
     regions = _uniq([m.concept for m in ms if id(m) in exam])
-    ms = [m for m in ms if id(m) not in exam]
+    ms = [m for m in ms if id(m) not in exam and not _reference_tissue(m, text)]
     heads: list[_Draft] = []
     anaphors: list[tuple[Mention, _Draft]] = []
     for i, m in enumerate(ms):
@@ -588,7 +588,7 @@ def _sentence_findings(
             sh.sequences.extend(carried)
     # the one organ or joint an examination covers places the findings it shows that have no site of their own ("a
     # radiograph of the hip shows no fracture"); a body region is too broad to place them ("chest CT")
-    if len(regions) == 1 and not any(onto.is_a(regions[0], b) for b in _BROAD_REGIONS):
+    if len(regions) == 1 and regions[0] not in _BROAD_REGIONS and not onto.is_a(regions[0], "rg:BodyRegion"):
         for h in plain:
             if not h.sites:
                 h.sites.append(regions[0])
@@ -610,13 +610,28 @@ def _sentence_findings(
 
 
 #: Regions too broad to place a finding an examination of them shows.
-_BROAD_REGIONS = ("rg:BodyRegion", "rg:Spine")
+_BROAD_REGIONS = ("rg:BodyRegion", "rg:Spine")  # the whole spine; a segment of it ("thoracic spine") places one
 #: Between a modality and the region it images ("CT of the chest", "MRI through the pelvis").
 _EXAM_OF = re.compile(r"^\s+(?:(?:of|through)\s+(?:the\s+)?)?$", re.I)
 #: Between two regions of one examination ("CT of the chest, abdomen and pelvis", "CT abdomen/pelvis").
 _EXAM_LINK = re.compile(r"^\s*(?:/|&|,\s*(?:and\s+)?|and\s+)\s*(?:the\s+)?$", re.I)
 #: Between a region and the modality that images it ("abdominal US", "chest CT").
 _EXAM_BEFORE = re.compile(r"^[\s-]*$")
+
+
+#: A signal, density or echo word, then "to" / "than" / "relative to" before a tissue it is compared with
+#: ("isointense to muscle", "hypoattenuating relative to muscle", "brighter than CSF").
+_REFERENCE = re.compile(
+    r"(?:intens\w*|attenuat\w*|dens\w*|echoic\w*|signal|bright\w*|dark\w*|similar|equal)\s+"
+    r"(?:(?:to|than|with|relative\s+to|compared\s+(?:to|with)|with\s+respect\s+to)\s+)"
+    r"(?:(?:that\s+of|those\s+of)\s+)?(?:the\s+)?(?:(?:adjacent|normal|surrounding|skeletal|nearby)\s+)?$",
+    re.I,
+)
+
+
+def _reference_tissue(m: Mention, text: str) -> bool:
+    """Tell whether a site is a tissue a signal is compared with ("isointense to muscle"), not where a finding is."""
+    return m.kind is ConceptKind.SITE and bool(_REFERENCE.search(text[max(0, m.start - 60) : m.start]))
 
 
 def _exam_sites(ms: Sequence[Mention], text: str) -> set[int]:
