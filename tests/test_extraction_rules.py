@@ -565,3 +565,16 @@ def test_a_tissue_a_signal_is_compared_with_is_no_site(nlp, text: str) -> None: 
 def test_a_segment_of_the_spine_an_examination_covers_places_its_findings(nlp) -> None:  # type: ignore[no-untyped-def]
     found = _findings(nlp, "MRI of the thoracic spine shows a dumbbell-shaped lesion, isointense to muscle on T1WI.")
     assert [[s.concept for s in f.sites] for f in found] == [["rg:ThoracicSpine"]]
+
+
+def test_air_said_to_be_within_a_space_is_the_collection_there(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _concepts(nlp, "On the axial images, air was noted within the bowel wall.")
+    assert found == {"rg:PneumatosisIntestinalis": Assertion.PRESENT}
+
+
+def test_a_multiword_site_shares_the_head_after_it(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _concepts(nlp, "There is extensive bone marrow and surrounding soft tissue edema.")
+    assert {"rg:BoneMarrowEdema", "rg:SoftTissueEdema"} <= set(found)
+    # a site that is the object of a preposition is a noun, not an adjective of the head after it
+    found = _findings(nlp, "Transverse fractures of the femoral neck, and compression fractures inferiorly.")
+    assert not any(f.text.startswith("femoral neck") for f in found)

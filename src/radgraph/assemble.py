@@ -868,12 +868,13 @@ def _split_by_site(heads: Sequence[_Draft], ms: Sequence[Mention], text: str, on
 #: necrotic areas", "centrilobular and subpleural upper zone nodules").
 _ELIDED_LINK = re.compile(
     r"^\s*,?\s*(?:and|or|/)\s*"
-    r"(?:(?!(?:with|without|the|an?|of|in|on|at|to|from|by|both|causes?|caused|is|are|was|were|has|have|associated"
+    r"(?:(?!(?:with|without|no|not|nor|the|an?|of|in|on|at|to|from|by|both|causes?|caused|is|are|was|were|has|have|associated"
     r"|and|or)\b)[\w-]+\s+){0,3}$",
     re.I,
 )
-#: Before a site that is itself the last of a list ("of the liver and kidney and cysts"): no adjective of the head.
-_LIST_BEFORE = re.compile(r"(?:,|\band|\bor)\s*(?:the\s+)?$", re.I)
+#: Before a site that ends a list or is the object of a preposition ("of the liver and kidney and cysts", "of the
+#: femoral neck, and compression fractures"): a noun, no adjective of the head after it.
+_LIST_BEFORE = re.compile(r"(?:,|\b(?:and|or|of|in|at|to|from|into|within|on))\s*(?:the\s+)?$", re.I)
 
 
 def _elided_heads(heads: Sequence[_Draft], ms: Sequence[Mention], text: str, onto: Ontology) -> list[_Draft]:
@@ -886,9 +887,9 @@ def _elided_heads(heads: Sequence[_Draft], ms: Sequence[Mention], text: str, ont
     for h in heads:
         if h.rule != "lexicon" or h.mention.anaphoric:
             continue
-        x = next((m for m in reversed(ms) if m.end <= h.mention.start and m.kind in (ConceptKind.DESCRIPTOR,
-                  ConceptKind.SITE) and " " not in m.text.strip() and _ELIDED_LINK.match(text[m.end : h.mention.start])),
-                 None)  # fmt: skip
+        x = next((m for m in reversed(ms) if m.end <= h.mention.start and (m.kind is ConceptKind.SITE or (
+                  m.kind is ConceptKind.DESCRIPTOR and " " not in m.text.strip()))
+                  and _ELIDED_LINK.match(text[m.end : h.mention.start])), None)  # fmt: skip
         if x is None or (x.kind is ConceptKind.SITE and _LIST_BEFORE.search(text[max(0, x.start - 12) : x.start])):
             continue
         words = h.mention.text.split()
