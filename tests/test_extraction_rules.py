@@ -504,6 +504,8 @@ def test_the_region_an_examination_covers_places_no_finding_of_its_own(nlp) -> N
          {"rg:CentrilobularNodules", "rg:SubpleuralNodule"}),
         ("There is bilateral hilar and mediastinal lymphadenopathy.",
          {"rg:HilarLymphadenopathy", "rg:MediastinalLymphadenopathy"}),
+        ("There is no mediastinal, hilar or axillary lymphadenopathy.",
+         {"rg:MediastinalLymphadenopathy", "rg:HilarLymphadenopathy", "rg:AxillaryLymphadenopathy"}),
         # commas between adjectives describe one thing, and a noun of a list is no adjective of the head
         ("A solid, heterogeneous mass.", {"rg:HeterogeneousMass"}),
     ],

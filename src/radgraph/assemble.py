@@ -881,34 +881,52 @@ def _elided_heads(heads: Sequence[_Draft], ms: Sequence[Mention], text: str, ont
     """Findings a descriptor names with the head of the next finding ("cystic or necrotic areas": cystic areas too).
 
     The descriptor and the head's noun must form a finding of the lexicon that is neither a kind of the head's
-    finding nor its parent.
+    finding nor its parent. A list of them shares the head too ("no mediastinal, hilar or axillary
+    lymphadenopathy").
     """
     out: list[_Draft] = []
     for h in heads:
         if h.rule != "lexicon" or h.mention.anaphoric:
             continue
-        x = next((m for m in reversed(ms) if m.end <= h.mention.start and (m.kind is ConceptKind.SITE or (
-                  m.kind is ConceptKind.DESCRIPTOR and " " not in m.text.strip()))
-                  and _ELIDED_LINK.match(text[m.end : h.mention.start])), None)  # fmt: skip
-        if x is None or (x.kind is ConceptKind.SITE and _LIST_BEFORE.search(text[max(0, x.start - 12) : x.start])):
+        before = [m for m in ms if m.end <= h.mention.start and _elidable(m)]
+        x = next((m for m in reversed(before) if _ELIDED_LINK.match(text[m.end : h.mention.start])), None)
+        if x is None:
+            continue
+        chain = [x]
+        for m in reversed(before[: before.index(x)]):
+            if not _LIST_LINK.match(text[m.end : chain[0].start]):
+                break
+            chain.insert(0, m)
+        if chain[0].kind is ConceptKind.SITE and _LIST_BEFORE.search(text[max(0, chain[0].start - 12) : chain[0].start]):
             continue
         words = h.mention.text.split()
         own = refine(h.concept, {"rg:locatedIn": h.sites}, onto).curie
-        for phrase in dict.fromkeys((f"{x.text} {h.mention.text}", f"{x.text} {' '.join(words[1:])}",
-                                     f"{x.text} {words[-1]}")):  # fmt: skip
-            c = onto.lookup(phrase, strict=False) if phrase.strip() != x.text else None
-            if c is None or onto.kind(c) is not ConceptKind.FINDING:
-                continue
-            if c != own and not onto.is_a(c, own) and not onto.is_a(own, c):
-                lo = x.start
-                if x.kind is ConceptKind.SITE and x.concept in h.sites and (len(h.sites) > 1 or _own_sites(own, onto)):
-                    h.sites.remove(x.concept)  # the site is the other finding's
-                out.append(replace(h, mention=replace(h.mention, start=lo, text=text[lo : h.mention.end]),
-                                   concept=c, rule="coordinated-descriptor", sites=list(h.sites),
-                                   laterality=list(h.laterality), sequences=list(h.sequences),
-                                   modalities=list(h.modalities)))  # fmt: skip
-            break
+        for x in chain:
+            for phrase in dict.fromkeys((f"{x.text} {h.mention.text}", f"{x.text} {' '.join(words[1:])}",
+                                         f"{x.text} {words[-1]}")):  # fmt: skip
+                c = onto.lookup(phrase, strict=False) if phrase.strip() != x.text else None
+                if c is None or onto.kind(c) is not ConceptKind.FINDING:
+                    continue
+                if c != own and not onto.is_a(c, own) and not onto.is_a(own, c):
+                    lo = x.start
+                    if x.kind is ConceptKind.SITE and x.concept in h.sites and (len(h.sites) > 1 or _own_sites(own, onto)):
+                        h.sites.remove(x.concept)  # the site is the other finding's
+                    out.append(replace(h, mention=replace(h.mention, start=lo, text=text[lo : h.mention.end]),
+                                       concept=c, rule="coordinated-descriptor",
+                                       sites=[x.concept] if x.kind is ConceptKind.SITE else list(h.sites),
+                                       laterality=list(h.laterality), sequences=list(h.sequences),
+                                       modalities=list(h.modalities)))  # fmt: skip
+                break
     return out
+
+
+def _elidable(m: Mention) -> bool:
+    """A mention that can share the head after it: a site, or a one-word descriptor."""
+    return m.kind is ConceptKind.SITE or (m.kind is ConceptKind.DESCRIPTOR and " " not in m.text.strip())
+
+
+#: Between two items of a list that shares a head ("mediastinal, hilar or axillary").
+_LIST_LINK = re.compile(r"^\s*,\s*(?:(?:and|or)\s+)?$|^\s+(?:and|or)\s+$", re.I)
 
 
 def _elided_site(s: Mention, last: Mention, onto: Ontology) -> Curie:
