@@ -580,3 +580,8 @@ def test_a_multiword_site_shares_the_head_after_it(nlp) -> None:  # type: ignore
     # a site that is the object of a preposition is a noun, not an adjective of the head after it
     found = _findings(nlp, "Transverse fractures of the femoral neck, and compression fractures inferiorly.")
     assert not any(f.text.startswith("femoral neck") for f in found)
+
+
+def test_a_side_named_before_one_item_of_a_list_is_that_items(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = {f.concept: f.laterality for f in _findings(nlp, "Symmetric bilateral hilar and right paratracheal lymphadenopathy.")}
+    assert found == {"rg:HilarLymphadenopathy": Laterality.BILATERAL, "rg:MediastinalLymphadenopathy": Laterality.RIGHT}

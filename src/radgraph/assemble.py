@@ -857,11 +857,30 @@ def _split_by_site(heads: Sequence[_Draft], ms: Sequence[Mention], text: str, on
         h.sites = [site for _, site in groups[0]] + rest
         for group in groups[1:]:
             lo, hi = min(h.mention.start, group[0][0].start), max(h.mention.end, group[-1][0].end)
+            sides = [c for m, _ in group for c in _own_sides(m, ms, text)]
             extra = replace(h, mention=replace(h.mention, start=lo, end=hi, text=text[lo:hi]), rule="coordinated-site",
-                            sites=[site for _, site in group], laterality=list(h.laterality),
+                            sites=[site for _, site in group], laterality=_take_sides(h, sides),
                             sequences=list(h.sequences), modalities=list(h.modalities))  # fmt: skip
             out.append(extra)
     return out
+
+
+#: Between a side and the site it qualifies: up to two words, no list break ("right lower paratracheal").
+_SIDE_TO_SITE = re.compile(r"^\s+(?:[a-z-]+\s+){0,2}$", re.I)
+
+
+def _own_sides(item: Mention, ms: Sequence[Mention], text: str) -> list[Curie]:
+    """The sides named right before one item of a list ("bilateral hilar and right paratracheal": right)."""
+    return [m.concept for m in ms if m.kind is ConceptKind.LATERALITY and m.end <= item.start
+            and _SIDE_TO_SITE.match(text[m.end : item.start]) and not _AND.search(text[m.end : item.start])]  # fmt: skip
+
+
+def _take_sides(h: _Draft, sides: Sequence[Curie]) -> list[Curie]:
+    """The sides of a finding split off a head: its items' own sides, which the head then loses."""
+    for c in sides:
+        if c in h.laterality:
+            h.laterality.remove(c)
+    return list(sides)
 
 
 #: Between a descriptor and the head it shares with the next one: a coordinator and up to three words ("cystic or
@@ -914,7 +933,8 @@ def _elided_heads(heads: Sequence[_Draft], ms: Sequence[Mention], text: str, ont
                     out.append(replace(h, mention=replace(h.mention, start=lo, text=text[lo : h.mention.end]),
                                        concept=c, rule="coordinated-descriptor",
                                        sites=[x.concept] if x.kind is ConceptKind.SITE else list(h.sites),
-                                       laterality=list(h.laterality), sequences=list(h.sequences),
+                                       laterality=_take_sides(h, _own_sides(x, ms, text)) if x.kind is
+                                       ConceptKind.SITE else list(h.laterality), sequences=list(h.sequences),
                                        modalities=list(h.modalities)))  # fmt: skip
                 break
     return out

@@ -58,8 +58,8 @@ def _wrap_tokens(doc: Doc) -> list[int]:
             continue
         if _EXTRA_SPACES.fullmatch(doc[i].text):
             # extra spaces between two words ("Multiple  sclerosis", typed to justify a line) break no phrase
-            if not doc[i - 1].is_space and not doc[i + 1].is_space:
-                out.append(i)
+            if doc[i - 1].text[-1:].isalnum() and doc[i + 1].text[:1].isalnum():
+                out.append(i)  # not after a full stop or comma: "... lesion.  The mass" joins no phrase
             continue
         if not _WRAP.fullmatch(doc[i].text):
             continue
