@@ -79,7 +79,8 @@ def test_textbook_verb_enhancement_is_a_generic_finding() -> None:
 def test_first_named_site_wins_a_tie(ontology) -> None:  # type: ignore[no-untyped-def]
     sites = ["rg:PulmonaryHilum", "rg:SubcarinalSpace"]
     assert refine("rg:Lymphadenopathy", {"rg:locatedIn": sites}, ontology).curie == "rg:HilarLymphadenopathy"
-    assert refine("rg:Lymphadenopathy", {"rg:locatedIn": sites[::-1]}, ontology).curie == "rg:MediastinalLymphadenopathy"
+    reversed_sites = {"rg:locatedIn": sites[::-1]}
+    assert refine("rg:Lymphadenopathy", reversed_sites, ontology).curie == "rg:MediastinalLymphadenopathy"
 
 
 def test_coordinated_sites_of_one_head_name_one_finding_per_kind(nlp) -> None:  # type: ignore[no-untyped-def]
@@ -583,5 +584,6 @@ def test_a_multiword_site_shares_the_head_after_it(nlp) -> None:  # type: ignore
 
 
 def test_a_side_named_before_one_item_of_a_list_is_that_items(nlp) -> None:  # type: ignore[no-untyped-def]
-    found = {f.concept: f.laterality for f in _findings(nlp, "Symmetric bilateral hilar and right paratracheal lymphadenopathy.")}
+    text = "Symmetric bilateral hilar and right paratracheal lymphadenopathy."
+    found = {f.concept: f.laterality for f in _findings(nlp, text)}
     assert found == {"rg:HilarLymphadenopathy": Laterality.BILATERAL, "rg:MediastinalLymphadenopathy": Laterality.RIGHT}

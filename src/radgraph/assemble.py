@@ -871,8 +871,12 @@ _SIDE_TO_SITE = re.compile(r"^\s+(?:[a-z-]+\s+){0,2}$", re.I)
 
 def _own_sides(item: Mention, ms: Sequence[Mention], text: str) -> list[Curie]:
     """The sides named right before one item of a list ("bilateral hilar and right paratracheal": right)."""
-    return [m.concept for m in ms if m.kind is ConceptKind.LATERALITY and m.end <= item.start
-            and _SIDE_TO_SITE.match(text[m.end : item.start]) and not _AND.search(text[m.end : item.start])]  # fmt: skip
+    return [
+        m.concept
+        for m in ms
+        if m.kind is ConceptKind.LATERALITY and m.end <= item.start
+        and _SIDE_TO_SITE.match(text[m.end : item.start]) and not _AND.search(text[m.end : item.start])
+    ]  # fmt: skip
 
 
 def _take_sides(h: _Draft, sides: Sequence[Curie]) -> list[Curie]:
@@ -916,7 +920,8 @@ def _elided_heads(heads: Sequence[_Draft], ms: Sequence[Mention], text: str, ont
             if not _LIST_LINK.match(text[m.end : chain[0].start]):
                 break
             chain.insert(0, m)
-        if chain[0].kind is ConceptKind.SITE and _LIST_BEFORE.search(text[max(0, chain[0].start - 12) : chain[0].start]):
+        first = chain[0]
+        if first.kind is ConceptKind.SITE and _LIST_BEFORE.search(text[max(0, first.start - 12) : first.start]):
             continue
         words = h.mention.text.split()
         own = refine(h.concept, {"rg:locatedIn": h.sites}, onto).curie
@@ -928,7 +933,8 @@ def _elided_heads(heads: Sequence[_Draft], ms: Sequence[Mention], text: str, ont
                     continue
                 if c != own and not onto.is_a(c, own) and not onto.is_a(own, c):
                     lo = x.start
-                    if x.kind is ConceptKind.SITE and x.concept in h.sites and (len(h.sites) > 1 or _own_sites(own, onto)):
+                    its_own = len(h.sites) > 1 or bool(_own_sites(own, onto))
+                    if x.kind is ConceptKind.SITE and x.concept in h.sites and its_own:
                         h.sites.remove(x.concept)  # the site is the other finding's
                     out.append(replace(h, mention=replace(h.mention, start=lo, text=text[lo : h.mention.end]),
                                        concept=c, rule="coordinated-descriptor",
@@ -994,8 +1000,11 @@ _SPREAD = re.compile(r"^(?:cross(?:es|ing)?|extend(?:s|ing)?|extension)\b", re.I
 
 
 def _anatomic_course(d: _Draft, heads: Sequence[_Draft], ms: Sequence[Mention], text: str) -> bool:
-    """Tell whether a verb of spread describes the course of a structure ("the left pulmonary artery crosses the
-    mediastinum"), not a lesion's: its sentence names a structure before it and no finding."""
+    """Tell whether a verb of spread describes the course of a structure, not a lesion's spread.
+
+    "The left pulmonary artery crosses the mediastinum": the sentence names a structure before the verb and no
+    finding, condition or pronoun.
+    """
     m = d.mention
     if not _SPREAD.match(m.text) or any(h is not d and h.mention.end <= m.start for h in heads):
         return False
