@@ -587,3 +587,9 @@ def test_a_side_named_before_one_item_of_a_list_is_that_items(nlp) -> None:  # t
     text = "Symmetric bilateral hilar and right paratracheal lymphadenopathy."
     found = {f.concept: f.laterality for f in _findings(nlp, text)}
     assert found == {"rg:HilarLymphadenopathy": Laterality.BILATERAL, "rg:MediastinalLymphadenopathy": Laterality.RIGHT}
+
+
+def test_the_site_that_names_the_other_finding_leaves_the_head(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = {f.concept: {s.concept for s in f.sites} for f in _findings(nlp, "No leptomeningeal or dural enhancement.")}
+    assert found["rg:LeptomeningealEnhancement"] == {"rg:Leptomeninges"}
+    assert "rg:Leptomeninges" not in found["rg:PachymeningealEnhancement"]

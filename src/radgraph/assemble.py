@@ -933,8 +933,7 @@ def _elided_heads(heads: Sequence[_Draft], ms: Sequence[Mention], text: str, ont
                     continue
                 if c != own and not onto.is_a(c, own) and not onto.is_a(own, c):
                     lo = x.start
-                    its_own = len(h.sites) > 1 or bool(_own_sites(own, onto))
-                    if x.kind is ConceptKind.SITE and x.concept in h.sites and its_own:
+                    if x.kind is ConceptKind.SITE and x.concept in h.sites:
                         h.sites.remove(x.concept)  # the site is the other finding's
                     out.append(replace(h, mention=replace(h.mention, start=lo, text=text[lo : h.mention.end]),
                                        concept=c, rule="coordinated-descriptor",
