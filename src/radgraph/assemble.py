@@ -337,21 +337,31 @@ def _signal_on(signal: Curie, sequence: Curie, onto: Ontology) -> Curie | None:
     return None if found == "rg:SignalFinding" else found
 
 
-def _own_sequences(m: Mention, ms: Sequence[Mention], text: str) -> list[Mention]:
-    """The sequences a signal word is said on, right after it: "hyperintense on T1- and T2-weighted images"."""
+def _run_after(
+    m: Mention, ms: Sequence[Mention], kind: ConceptKind, opening: re.Pattern[str], joiner: re.Pattern[str], text: str
+) -> list[Mention]:
+    """The mentions of one kind named in a run right after *m*.
+
+    *opening* stands between *m* and the first, *joiner* between the others ("hyperintense on T1- and T2-weighted
+    images", "CT of the chest, abdomen and pelvis").
+    """
     out: list[Mention] = []
     last = m
     for n in ms:
         if n.start < m.end:
             continue
-        if n.kind is not ConceptKind.SEQUENCE:
+        if n.kind is not kind:
             break
-        gap = text[last.end : n.start]
-        if not (_ON_SEQUENCE.match(gap) if last is m else _SEQUENCE_JOINER.match(gap)):
+        if not (opening if last is m else joiner).match(text[last.end : n.start]):
             break
         out.append(n)
         last = n
     return out
+
+
+def _own_sequences(m: Mention, ms: Sequence[Mention], text: str) -> list[Mention]:
+    """The sequences a signal word is said on, right after it: "hyperintense on T1- and T2-weighted images"."""
+    return _run_after(m, ms, ConceptKind.SEQUENCE, _ON_SEQUENCE, _SEQUENCE_JOINER, text)
 
 
 #: Participles that name a finding only together with the structure they describe ("the spleen is
@@ -646,15 +656,7 @@ def _exam_sites(ms: Sequence[Mention], text: str) -> set[int]:
         prev = ms[i - 1] if i else None
         if prev is not None and prev.kind is ConceptKind.SITE and _EXAM_BEFORE.match(text[prev.end : m.start]):
             out.add(id(prev))
-        last = m
-        for n in ms[i + 1 :]:
-            if n.kind is not ConceptKind.SITE:
-                break
-            gap = text[last.end : n.start]
-            if not (_EXAM_OF.match(gap) if last is m else _EXAM_LINK.match(gap)):
-                break
-            out.add(id(n))
-            last = n
+        out.update(id(n) for n in _run_after(m, ms[i + 1 :], ConceptKind.SITE, _EXAM_OF, _EXAM_LINK, text))
     return out
 
 
@@ -858,11 +860,18 @@ def _split_by_site(heads: Sequence[_Draft], ms: Sequence[Mention], text: str, on
         for group in groups[1:]:
             lo, hi = min(h.mention.start, group[0][0].start), max(h.mention.end, group[-1][0].end)
             sides = [c for m, _ in group for c in _own_sides(m, ms, text)]
-            extra = replace(h, mention=replace(h.mention, start=lo, end=hi, text=text[lo:hi]), rule="coordinated-site",
-                            sites=[site for _, site in group], laterality=_take_sides(h, sides),
-                            sequences=list(h.sequences), modalities=list(h.modalities))  # fmt: skip
-            out.append(extra)
+            out.append(_offshoot(h, lo, hi, h.concept, "coordinated-site", [site for _, site in group],
+                                 _take_sides(h, sides), text))  # fmt: skip
     return out
+
+
+def _offshoot(
+    h: _Draft, start: int, end: int, concept: Curie, rule: str, sites: list[Curie], laterality: list[Curie], text: str
+) -> _Draft:
+    """A finding split off a head over text[start:end], with the head's sequences and modalities."""
+    mention = replace(h.mention, start=start, end=end, text=text[start:end])
+    return replace(h, mention=mention, concept=concept, rule=rule, sites=sites, laterality=laterality,
+                   sequences=list(h.sequences), modalities=list(h.modalities))  # fmt: skip
 
 
 #: Between a side and the site it qualifies: up to two words, no list break ("right lower paratracheal").
@@ -935,12 +944,11 @@ def _elided_heads(heads: Sequence[_Draft], ms: Sequence[Mention], text: str, ont
                     lo = x.start
                     if x.kind is ConceptKind.SITE and x.concept in h.sites:
                         h.sites.remove(x.concept)  # the site is the other finding's
-                    out.append(replace(h, mention=replace(h.mention, start=lo, text=text[lo : h.mention.end]),
-                                       concept=c, rule="coordinated-descriptor",
-                                       sites=[x.concept] if x.kind is ConceptKind.SITE else list(h.sites),
-                                       laterality=_take_sides(h, _own_sides(x, ms, text)) if x.kind is
-                                       ConceptKind.SITE else list(h.laterality), sequences=list(h.sequences),
-                                       modalities=list(h.modalities)))  # fmt: skip
+                    site = x.kind is ConceptKind.SITE
+                    out.append(_offshoot(h, lo, h.mention.end, c, "coordinated-descriptor",
+                                         [x.concept] if site else list(h.sites),
+                                         _take_sides(h, _own_sides(x, ms, text)) if site else list(h.laterality),
+                                         text))  # fmt: skip
                 break
     return out
 

@@ -57,7 +57,7 @@ def _matches(d: Definition, qualifiers: Mapping[str, Iterable[str]], ontology: O
     whole = _whole_only(d, ontology)
     for r in d.restrictions:
         values = qualifiers.get(r.prop, ())
-        if r.prop == LOCATED_IN and (whole or r.filler in _WHOLE_FILLERS):
+        if whole and r.prop == LOCATED_IN:  # a filler of _WHOLE_FILLERS makes its own definition whole-only
             # an enlarged organ is the organ itself, not a part of one: an enlarged ventricle is no enlarged brain,
             # a distended hepatic vein no hepatomegaly
             if not any(ontology.is_a(v, r.filler) for v in values):
