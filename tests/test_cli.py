@@ -83,3 +83,26 @@ def test_bad_inputs_exit_nonzero(tmp_path) -> None:  # type: ignore[no-untyped-d
     assert r.exit_code == 3 and "empty file" in r.output
     r = CliRunner().invoke(main, ["query", "diagnoses-presenting-with", "--store", "bogus:x"])
     assert r.exit_code in (4, 5)
+
+
+def test_eval_extraction_prints_figures_and_writes_failures(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    gold_dir = tmp_path / "gold"
+    gold_dir.mkdir()
+    seed = next(line for line in (REPO / "data" / "gold" / "bundled.jsonl").read_text(encoding="utf-8").splitlines()
+                if json.loads(line)["case_id"] == SEED.stem)  # fmt: skip
+    (gold_dir / "seed.jsonl").write_text(seed + "\n", encoding="utf-8")
+    out = tmp_path / "failures.tsv"
+    args = ["eval", "extraction", "--gold", str(gold_dir), "--cases", str(REPO / "data" / "cases"),
+            "--medpix-dev", str(tmp_path / "absent.jsonl"), "--failures", str(out)]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "cases: 1" in result.output and "findings by section" in result.output
+    failures = next(line for line in result.output.splitlines() if line.startswith("failures: "))
+    counted = sum(int(part.split()[0]) for part in failures.removeprefix("failures: ").split(", "))
+    rows = out.read_text(encoding="utf-8").splitlines()
+    assert len(rows) == counted + 1 and f"{counted} failures written" in result.output
+    assert all(row.split("\t")[0] == SEED.stem for row in rows[1:])
+    empty = tmp_path / "none"
+    empty.mkdir()
+    result = CliRunner().invoke(main, ["eval", "extraction", "--gold", str(empty)])
+    assert result.exit_code != 0 and "no gold files" in result.output

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 
 from radgraph.ddx_eval import DdxScores, input_report
-from radgraph.evaluation import GoldCase, GoldDiagnosis, GoldFinding, load_gold, score
+from radgraph.evaluation import GoldCase, GoldDiagnosis, GoldFinding, load_gold, score, write_failures
 from radgraph.model import Report, SectionCategory
 from radgraph.nlp import extract
 
@@ -30,6 +30,43 @@ def test_perfect_and_wrong_predictions_score_as_expected(nlp, ontology, tmp_path
     path = tmp_path / "g.jsonl"
     path.write_text(json.dumps({"case_id": "c1", "findings": [{"start": 0, "end": 3, "concept": "rg:Mass"}]}) + "\n")
     assert load_gold([path])[0].findings[0].assertion == "present"
+
+
+def test_failures_are_classified_and_split_by_source_and_section(nlp, ontology, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    text = "History\n\nBack pain.\n\nFindings\n\nLeft paravertebral mass. No calcification. Mild scoliosis.\n"
+    ex = extract(nlp, Report("c1", text))
+    predicted = {f.concept for f in ex.findings}
+    assert {"rg:BackPain", "rg:ParavertebralMass", "rg:Calcification", "rg:Scoliosis"} <= predicted
+
+    def at(word: str) -> tuple[int, int]:
+        return text.index(word), text.index(word) + len(word)
+
+    gold = GoldCase(
+        "c1", "medpix-dev",
+        (GoldFinding(*at("Back pain"), "rg:BackPain", "present"),  # right
+         GoldFinding(*at("paravertebral mass"), "rg:Mass", "present"),  # wrong concept
+         GoldFinding(*at("calcification"), "rg:Calcification", "present"),  # wrong assertion
+         GoldFinding(*at("Left"), "rg:Pain", "present")),  # nothing overlaps it: missed
+        (),
+    )
+    sc = score([gold], {"c1": ex}, ontology)
+    kinds = {(f.kind, f.concept) for f in sc.failures}
+    assert kinds == {("wrong concept", "rg:Mass"), ("wrong assertion", "rg:Calcification"), ("missed", "rg:Pain"),
+                     ("spurious", "rg:Scoliosis")}  # fmt: skip
+    wrong = next(f for f in sc.failures if f.kind == "wrong concept")
+    assert wrong.predicted == (("rg:ParavertebralMass", "present"),) and wrong.section == "findings"
+    assert sc.by_source["medpix-dev"].tp == sc.findings_strict.tp == 1
+    assert sc.by_section["clinical"].tp == 1 and sc.by_section["clinical"].n_gold == 1
+    assert sc.by_section["findings"].tp == 0 and sc.by_section["findings"].n_gold == 3
+    assert sum(p.n_pred for p in sc.by_section.values()) == sc.findings_strict.n_pred
+    assert any(line.startswith("failures: 1 missed, 1 wrong concept, 1 wrong assertion, 1 spurious")
+               for line in sc.lines())  # fmt: skip
+    out = tmp_path / "failures.tsv"
+    assert write_failures(out, sc.failures, {"c1": ex.report}) == 4
+    rows = [r.split("\t") for r in out.read_text(encoding="utf-8").splitlines()]
+    assert rows[0][:3] == ["case", "kind", "section"] and len(rows) == 5
+    assert [r[1] for r in rows[1:]] == ["missed", "wrong concept", "wrong assertion", "spurious"]
+    assert rows[2][8] == "paravertebral mass" and rows[4][8] == "scoliosis"
 
 
 def test_gold_files_are_valid(ontology) -> None:  # type: ignore[no-untyped-def]

@@ -778,11 +778,13 @@ def _coordinated(heads: list[_Draft], ms: Sequence[Mention], text: str, onto: On
     "marrow and soft-tissue oedema" a marrow oedema as well as a soft-tissue one.
     """
     out: list[_Draft] = []
-    sites = [m for m in ms if m.kind is ConceptKind.SITE]
+    sites: list[Mention] | None = None
     for h in heads:
         d = onto.definition_of(h.concept)
         if d is None or not any(r.prop == "rg:locatedIn" for r in d.restrictions):
             continue
+        if sites is None:
+            sites = [m for m in ms if m.kind is ConceptKind.SITE]
         s = next(
             (m for m in sites if m.end <= h.mention.start and _COORDINATOR.match(text[m.end : h.mention.start])), None
         )

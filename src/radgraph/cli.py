@@ -279,10 +279,16 @@ def vocab_import(source: str, file: Path | None, out: Path) -> None:
 @click.option("--cases", "cases_dir", type=click.Path(path_type=Path), default=Path("data/cases"), show_default=True)
 @click.option("--medpix-dev", type=click.Path(path_type=Path), default=_MEDPIX / "data_dev.jsonl", show_default=True)
 @click.option("--top", type=int, default=15, show_default=True)
+@click.option(
+    "--failures", "failures_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Write every error (missed, wrong concept, wrong assertion, spurious) to this tab-separated file.",
+)
 @handle_errors
-def eval_extraction(vocab: Sequence[Path], gold_dir: Path, cases_dir: Path, medpix_dev: Path, top: int) -> None:
+def eval_extraction(
+    vocab: Sequence[Path], gold_dir: Path, cases_dir: Path, medpix_dev: Path, top: int, failures_path: Path | None
+) -> None:
     """Precision, recall and F1 of extraction on the gold standard."""
-    from radgraph.evaluation import gold_reports, load_gold, score
+    from radgraph.evaluation import gold_reports, load_gold, score, write_failures
     from radgraph.nlp import extract as run_extract
 
     files = sorted(gold_dir.glob("*.jsonl"))
@@ -296,8 +302,12 @@ def eval_extraction(vocab: Sequence[Path], gold_dir: Path, cases_dir: Path, medp
     reports = gold_reports(gold, cases_dir, medpix_dev if have_medpix else None)
     onto, nlp = _pipeline(vocab)
     extractions = {cid: run_extract(nlp, r) for cid, r in reports.items()}
-    for line in score(gold, extractions, onto).lines(top):
+    scores = score(gold, extractions, onto)
+    for line in scores.lines(top):
         click.echo(line)
+    if failures_path is not None:
+        n = write_failures(failures_path, scores.failures, reports)
+        click.echo(f"{n} failures written to {failures_path}")
 
 
 @eval_group.command("ddx")

@@ -96,6 +96,31 @@ def prf(tp: int, n_pred: int, n_gold: int) -> PRF:
     return PRF(tp, n_pred, n_gold)
 
 
+#: The kinds of extraction error, in the order they are reported.
+FAILURE_KINDS = ("missed", "wrong concept", "wrong assertion", "spurious")
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """One extraction error: a gold finding not matched with its concept and assertion, or a spurious prediction.
+
+    *kind* is one of :data:`FAILURE_KINDS`: a gold finding that no prediction overlaps is ``missed``; one that
+    predictions overlap, none with its concept, is a ``wrong concept``; one overlapped by its concept with another
+    assertion a ``wrong assertion``. A prediction that overlaps no gold finding is ``spurious``. *concept* and
+    *assertion* are the gold finding's (the prediction's, for a spurious one); *predicted* lists the overlapping
+    predictions as (concept, assertion).
+    """
+
+    case_id: str
+    kind: str
+    start: int
+    end: int
+    concept: str
+    assertion: str
+    section: str
+    predicted: tuple[tuple[str, str], ...] = ()
+
+
 @dataclass(slots=True)
 class ExtractionScores:
     """All figures of one evaluation run."""
@@ -114,6 +139,11 @@ class ExtractionScores:
     assertion_confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
     misses: Counter[str] = field(default_factory=Counter)
     false_positives: Counter[str] = field(default_factory=Counter)
+    #: Strict findings figures (concept + assertion) by gold source ("bundled", "medpix-dev") and by section
+    #: category (a gold finding counts in the section it lies in, a prediction in its own).
+    by_source: dict[str, PRF] = field(default_factory=dict)
+    by_section: dict[str, PRF] = field(default_factory=dict)
+    failures: list[Failure] = field(default_factory=list)
 
     @property
     def assertion_accuracy(self) -> float:
@@ -142,6 +172,14 @@ class ExtractionScores:
         out.append("            " + "".join(f"{p:>11}" for p in labels))
         for g in labels:
             out.append(f"  {g:<10}" + "".join(f"{self.assertion_confusion.get((g, p), 0):>11}" for p in labels))
+        if len(self.by_source) > 1:
+            out.append("findings by source (concept + assertion):")
+            out += [self.by_source[k].line("  " + k) for k in sorted(self.by_source)]
+        if self.by_section:
+            out.append("findings by section (concept + assertion):")
+            out += [self.by_section[k].line("  " + k) for k in sorted(self.by_section)]
+        kinds = Counter(f.kind for f in self.failures)
+        out.append("failures: " + ", ".join(f"{kinds.get(k, 0)} {k}" for k in FAILURE_KINDS))
         out.append(f"most missed gold concepts (top {top}):")
         out += [f"  {n:4d}  {c}" for c, n in self.misses.most_common(top)]
         out.append(f"most frequent false positives (top {top}):")
@@ -264,6 +302,7 @@ def score(gold: Sequence[GoldCase], extractions: dict[str, Extraction], ontology
             tot["site_tp"] += len(gs & ps)
             tot["temp_ok"] += a.temporality == b.temporality.value
             tot["subj_ok"] += a.subject == b.subject.value
+        _failures(g, pred, ex, sc.failures, tot)
         matched_gold = {id(a) for a, _ in loose}
         matched_pred = {id(b) for _, b in loose}
         for a in g.findings:
@@ -287,6 +326,72 @@ def score(gold: Sequence[GoldCase], extractions: dict[str, Extraction], ontology
     sc.diagnoses = PRF(tot["dx_tp"], tot["dx_pred"], tot["dx_gold"])
     sc.laterality = PRF(tot["lat_tp"], tot["lat_pred"], tot["lat_gold"])
     sc.sites = PRF(tot["site_tp"], tot["site_pred"], tot["site_gold"])
+    sc.by_source = _split_prf(tot, "source")
+    sc.by_section = _split_prf(tot, "section")
     sc.temporality_acc = (tot["temp_ok"], tot["concept"])
     sc.subject_acc = (tot["subj_ok"], tot["concept"])
     return sc
+
+
+def _section_of(start: int, ex: Extraction) -> str:
+    sec = next((s for s in ex.sections if s.start <= start < max(s.end, s.start + 1)), None)
+    return sec.category.value if sec is not None else "none"
+
+
+def _failures(g: GoldCase, pred: Sequence[Finding], ex: Extraction, out: list[Failure], tot: Counter[str]) -> None:
+    """Classify one case's errors (see :class:`Failure`) and count its strict matches by source and section.
+
+    Each gold finding takes the first overlapping prediction with its concept and assertion that no other gold
+    finding took, as the strict score does.
+    """
+    used: set[int] = set()
+    overlapped: set[int] = set()
+    for a in g.findings:
+        section = _section_of(a.start, ex)
+        tot[f"source:gold:{g.source}"] += 1
+        tot[f"section:gold:{section}"] += 1
+        hits = [(i, p) for i, p in enumerate(pred) if _overlap((a.start, a.end), (p.start, p.end))]
+        overlapped.update(i for i, _ in hits)
+        ok = next(
+            (i for i, p in hits if i not in used and p.concept == a.concept and p.assertion.value == a.assertion), None
+        )
+        if ok is not None:
+            used.add(ok)
+            tot[f"source:tp:{g.source}"] += 1
+            tot[f"section:tp:{section}"] += 1
+            continue
+        if not hits:
+            kind = "missed"
+        elif any(p.concept == a.concept for _, p in hits):
+            kind = "wrong assertion"
+        else:
+            kind = "wrong concept"
+        seen = tuple((p.concept, p.assertion.value) for _, p in hits)
+        out.append(Failure(g.case_id, kind, a.start, a.end, a.concept, a.assertion, section, seen))
+    for i, p in enumerate(pred):
+        tot[f"source:pred:{g.source}"] += 1
+        tot[f"section:pred:{_section_of(p.start, ex)}"] += 1
+        if i not in overlapped:
+            out.append(
+                Failure(g.case_id, "spurious", p.start, p.end, p.concept, p.assertion.value, _section_of(p.start, ex))
+            )
+
+
+def _split_prf(tot: Counter[str], axis: str) -> dict[str, PRF]:
+    keys = {k.split(":", 2)[2] for k in tot if k.startswith(f"{axis}:")}
+    return {k: PRF(tot[f"{axis}:tp:{k}"], tot[f"{axis}:pred:{k}"], tot[f"{axis}:gold:{k}"]) for k in keys}
+
+
+def write_failures(path: Path, failures: Sequence[Failure], reports: dict[str, Report]) -> int:
+    """Write *failures* as tab-separated lines (with the text of each span and its sentence); return their count."""
+    kinds = {k: n for n, k in enumerate(FAILURE_KINDS)}
+    rows = ["case\tkind\tsection\tstart\tend\tconcept\tassertion\tpredicted\ttext\tcontext"]
+    for f in sorted(failures, key=lambda f: (kinds[f.kind], f.case_id, f.start)):
+        text = reports[f.case_id].text if f.case_id in reports else ""
+        context = text[max(0, f.start - 80) : f.end + 60]
+        predicted = "; ".join(f"{c} {a}" for c, a in f.predicted)
+        cells = (f.case_id, f.kind, f.section, str(f.start), str(f.end), f.concept, f.assertion, predicted,
+                 text[f.start : f.end], context)  # fmt: skip
+        rows.append("\t".join(" ".join(c.split()) for c in cells))
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return len(failures)

@@ -80,11 +80,36 @@ def phrase_matches(matcher: Callable[[Doc], list[Match]], doc: Doc, norms: bool 
     wraps = wrap_tokens(doc)
     if not wraps:
         return list(matcher(doc))
-    skip = set(wraps)
-    keep = [i for i in range(len(doc)) if i not in skip]
-    words = [doc[i].text for i in keep]
-    spaces = [bool(doc[i].whitespace_) or (i + 1) in skip for i in keep]
-    compact = Doc(doc.vocab, words=words, spaces=spaces)
+    compact, keep = _compact(doc, wraps)
     if norms:
         compact.from_array([NORM], cast(Ints2d, doc.to_array([NORM])[keep]))
     return [(mid, keep[s], keep[e - 1] + 1) for mid, s, e in matcher(compact)]
+
+
+#: The last document's copy without its wraps: (document, its length, the copy, kept token indices). The stages
+#: of one pipeline run match the same document one after another; the copy is built once for them all.
+_LAST: tuple[Doc, int, Doc, list[int]] | None = None
+
+
+def _compact(doc: Doc, wraps: list[int]) -> tuple[Doc, list[int]]:
+    """The document without its wrapping line breaks, and the index in *doc* of each of its tokens."""
+    global _LAST
+    last = _LAST
+    if last is not None and last[0] is doc and last[1] == len(doc):
+        return last[2], last[3]
+    skip = set(wraps)
+    words: list[str] = []
+    spaces: list[bool] = []
+    keep: list[int] = []
+    for tok in doc:
+        i = tok.i
+        if i in skip:
+            if spaces:
+                spaces[-1] = True
+            continue
+        keep.append(i)
+        words.append(tok.text)
+        spaces.append(bool(tok.whitespace_))
+    compact = Doc(doc.vocab, words=words, spaces=spaces)
+    _LAST = (doc, len(doc), compact, keep)
+    return compact, keep
