@@ -9,7 +9,7 @@ import pytest
 
 from radgraph.concepts import refine
 from radgraph.context import Trigger, assign_context
-from radgraph.model import Assertion, Laterality, Report, Subject, Temporality
+from radgraph.model import Assertion, Laterality, Report, SectionCategory, Subject, Temporality
 from radgraph.nlp import extract
 from radgraph.rules import ContextCategory, ContextRule, Direction
 
@@ -593,3 +593,28 @@ def test_the_site_that_names_the_other_finding_leaves_the_head(nlp) -> None:  # 
     found = {f.concept: {s.concept for s in f.sites} for f in _findings(nlp, "No leptomeningeal or dural enhancement.")}
     assert found["rg:LeptomeningealEnhancement"] == {"rg:Leptomeninges"}
     assert "rg:Leptomeninges" not in found["rg:PachymeningealEnhancement"]
+
+
+def test_an_uncertainty_runs_through_a_parenthesis_and_a_negation_stops_at_it(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _concepts(nlp, "The differential includes subarachnoid hemorrhage (SAH), aneurysm and infarct.")
+    assert found["rg:Aneurysm"] is Assertion.UNCERTAIN
+    # a negation inside the parenthesis ends at it; one before it ends at it too
+    found = _concepts(nlp, "There is a mass (no calcification) and a cyst.")
+    assert found == {"rg:Mass": Assertion.PRESENT, "rg:Calcification": Assertion.ABSENT, "rg:Cyst": Assertion.PRESENT}
+    found = _concepts(nlp, "Lack of symptoms (fever, weight loss), and laboratory abnormalities (hypercalcemia).")
+    assert found["rg:Fever"] is Assertion.ABSENT and found["rg:Hypercalcemia"] is Assertion.PRESENT
+
+
+def test_textbook_findings_take_the_place_that_covers_most_of_the_patients(nlp) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        "Findings\n\nCompression fracture of L1 with a depressed superior endplate and a fracture line at the "
+        "endplate. A retropulsed fragment narrows the canal.\n\nDiscussion\n\nAcute fractures show marrow edema."
+    )
+    found = extract(nlp, Report("t", text)).findings
+    textbook = [f for f in found if f.section is SectionCategory.DISCUSSION and f.text == "fractures"]
+    assert [f.concept for f in textbook] == ["rg:VertebralFracture"]
+
+
+def test_suggest_makes_what_follows_uncertain(nlp) -> None:  # type: ignore[no-untyped-def]
+    assert _concepts(nlp, "These findings suggest a bland thrombus.") == {"rg:Thrombus": Assertion.UNCERTAIN}
+    assert _concepts(nlp, "A bland thrombus is seen.") == {"rg:Thrombus": Assertion.PRESENT}

@@ -1170,17 +1170,28 @@ def _topic_refine(f: Finding, topic_sites: Sequence[tuple[Curie, Curie]], onto: 
     """
     if f.subject is not Subject.GENERIC or f.sites or f.concept not in TOPIC_BASES:
         return f
+    kind = [(concept, s) for concept, s in topic_sites if onto.is_a(concept, f.concept)]
     counts: dict[Curie, int] = {}
-    for concept, s in topic_sites:
-        if onto.is_a(concept, f.concept):
-            counts[s] = counts.get(s, 0) + 1
-    for s in sorted(counts, key=lambda c: -counts[c]):
+    for _, s in kind:
+        counts[s] = counts.get(s, 0) + 1
+    # each site's refinement, scored by how many of the patient's findings of the kind it covers, then by how
+    # often the site is named: a compression fracture, an endplate fracture and a retropulsed fragment make
+    # "fractures" vertebral fractures, not endplate fractures
+    best: tuple[int, int, int] | None = None
+    chosen: Curie | None = None
+    for rank, s in enumerate(sorted(counts, key=lambda c: -counts[c])):
         m = refine(f.concept, {"rg:locatedIn": [s]}, onto)
-        if m.curie != f.concept and onto.is_a(m.curie, f.concept):
-            own = _own_sites(m.curie, onto)
-            return replace(f, concept=m.curie, label=onto.label(m.curie), sites=tuple(_ref(onto, x) for x in own),
-                           rule_id=f"{f.rule_id}+topic")  # fmt: skip
-    return f
+        if m.curie == f.concept or not onto.is_a(m.curie, f.concept):
+            continue
+        covered = sum(1 for concept, _ in kind if onto.is_a(concept, m.curie))
+        key = (covered, counts[s], -rank)
+        if best is None or key > best:
+            best, chosen = key, m.curie
+    if chosen is None:
+        return f
+    own = _own_sites(chosen, onto)
+    return replace(f, concept=chosen, label=onto.label(chosen), sites=tuple(_ref(onto, x) for x in own),
+                   rule_id=f"{f.rule_id}+topic")  # fmt: skip
 
 
 #: Single organs that take no side from the section: a left renal mass does not make the spleen or the spinal

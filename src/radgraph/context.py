@@ -93,6 +93,10 @@ class Trigger:
     start: int
     end: int
     rule: ContextRule
+    #: For a closing parenthesis: the token of the "(" it closes. A scope of uncertainty that opens before it runs
+    #: through the parenthesis ("the differential includes subarachnoid haemorrhage (SAH), aneurysm"); one opened
+    #: inside it ends there.
+    opens: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +148,11 @@ def _in_scope(target: tuple[int, int], trig: Trigger, terminators: Sequence[Trig
     if forward:
         if limit is not None and ts - trig.end > limit:
             return False
-        return not any(trig.end <= x.start and x.end <= ts and _ends(x, rule, Direction.FORWARD) for x in terminators)
+        return not any(
+            trig.end <= x.start and x.end <= ts and _ends(x, rule, Direction.FORWARD)
+            and (x.opens is None or x.opens < trig.start or rule.category not in _THROUGH_PARENTHESES)
+            for x in terminators
+        )  # fmt: skip
     if backward:
         if limit is not None and trig.start - te > limit:
             return False
@@ -222,6 +230,31 @@ def assign_context(
     return out
 
 
+#: Scopes that run through a parenthesis opened after their trigger. A negation does not: a list closed by a
+#: parenthesis often ends it ("lack of symptoms (fatigue, infections), and laboratory abnormalities (hypercalcemia)").
+_THROUGH_PARENTHESES = frozenset({ContextCategory.POSSIBLE, ContextCategory.HYPOTHETICAL})
+#: How far back a closing parenthesis looks for the one it closes (tokens).
+_PAREN_REACH = 40
+
+
+def _paired(triggers: list[Trigger], doc: Doc) -> list[Trigger]:
+    """Give each closing-parenthesis terminator the "(" it closes, when that lies shortly before it."""
+    out = triggers
+    for k, t in enumerate(triggers):
+        if t.rule.category is not ContextCategory.TERMINATE or doc[t.start : t.end].text != ")":
+            continue
+        for i in range(t.start - 1, max(-1, t.start - 1 - _PAREN_REACH), -1):
+            w = doc[i].text
+            if w == ")" or "\n" in w:
+                break
+            if w == "(":
+                if out is triggers:
+                    out = list(triggers)
+                out[k] = replace(t, opens=i)
+                break
+    return out
+
+
 def clause_terminators(doc: Doc) -> list[Trigger]:
     """Terminators at ", and" that opens a new clause (see ``_NEW_CLAUSE``)."""
     text = doc_text(doc)
@@ -280,7 +313,7 @@ class ContextComponent:
         cands = [Trigger(s, e, self._by_key[strings[m]]) for m, s, e in phrase_matches(self.matcher, doc)]
         cands.extend(family_triggers(doc))
         cands.extend(clause_terminators(doc))
-        return resolve_triggers(cands)
+        return _paired(resolve_triggers(cands), doc)
 
     def __call__(self, doc: Doc) -> Doc:
         """Set assertion, temporality and subject on every mention span."""
