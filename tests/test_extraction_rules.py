@@ -618,3 +618,32 @@ def test_textbook_findings_take_the_place_that_covers_most_of_the_patients(nlp) 
 def test_suggest_makes_what_follows_uncertain(nlp) -> None:  # type: ignore[no-untyped-def]
     assert _concepts(nlp, "These findings suggest a bland thrombus.") == {"rg:Thrombus": Assertion.UNCERTAIN}
     assert _concepts(nlp, "A bland thrombus is seen.") == {"rg:Thrombus": Assertion.PRESENT}
+
+
+def test_findings_offered_as_alternatives_are_each_uncertain(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _concepts(nlp, "The mass contains low-attenuation areas of necrosis or haemorrhage.")
+    assert found["rg:TissueNecrosis"] is Assertion.UNCERTAIN and found["rg:Hemorrhage"] is Assertion.UNCERTAIN
+    assert _concepts(nlp, "No pleural effusion or pneumothorax.") == {
+        "rg:PleuralEffusion": Assertion.ABSENT, "rg:Pneumothorax": Assertion.ABSENT,
+    }  # fmt: skip
+    found = _concepts(nlp, "The mass contains areas of necrosis and haemorrhage.")
+    assert found["rg:TissueNecrosis"] is Assertion.PRESENT and found["rg:Hemorrhage"] is Assertion.PRESENT
+
+
+@pytest.mark.parametrize(
+    "text,concept",
+    [
+        ("She developed a pruritic rash over the trunk.", "rg:SkinRash"),
+        ("Two weeks of fever, myalgias and lethargy.", "rg:Myalgia"),
+        ("Two weeks of fever, myalgias and lethargy.", "rg:Lethargy"),
+        ("There is upper lobe fibrosis with traction bronchiectasis.", "rg:FibroticChange"),
+        ("A well-defined lucency in the distal femur.", "rg:Lucency"),
+        ("Old infarct in the right frontal lobe.", "rg:Infarction"),
+        ("A fistula connects the sigmoid colon and the bladder.", "rg:Fistula"),
+        ("Diffuse fatty infiltration of the liver.", "rg:HepaticSteatosis"),
+        ("Grade 3 laceration of the spleen.", "rg:Laceration"),
+        ("Digital clubbing was noted.", "rg:Clubbing"),
+    ],
+)
+def test_common_findings_named_on_their_own(nlp, text: str, concept: str) -> None:  # type: ignore[no-untyped-def]
+    assert _concepts(nlp, text).get(concept) is Assertion.PRESENT

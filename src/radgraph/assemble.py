@@ -1090,6 +1090,8 @@ def assemble(
     for sent in sorted(by_sentence):
         ms = by_sentence[sent]
         section = ms[0].section
+        if section is SectionCategory.FINDINGS:
+            ms = _alternatives(ms, text)
         # diagnoses -------------------------------------------------------------------------
         conditions = [m for m in ms if m.kind is ConceptKind.CONDITION]
         refined: dict[int, Curie] = {}
@@ -1153,6 +1155,32 @@ def assemble(
             )
     diagnoses = _dedupe(diagnoses)
     return findings, diagnoses, statements
+
+
+#: Between two findings offered as alternatives: "or", ", or", "and/or".
+_ALTERNATIVE = re.compile(r"^\s*,?\s*(?:and\s*/\s*)?or\s+$", re.I)
+
+
+def _alternatives(ms: list[Mention], text: str) -> list[Mention]:
+    """Findings of the patient offered as alternatives are each uncertain.
+
+    "Low-attenuation areas of necrosis or haemorrhage": the reader does not know which it is. A negation before
+    them keeps both absent ("no effusion or pneumothorax"), as does any other assertion the context gave.
+    """
+    out = ms
+    for i in range(len(ms) - 1):
+        a, b = ms[i], ms[i + 1]
+        if a.kind is not ConceptKind.FINDING or b.kind is not ConceptKind.FINDING:
+            continue
+        if a.assertion is not Assertion.PRESENT or b.assertion is not Assertion.PRESENT or a.concept == b.concept:
+            continue
+        if a.subject is not Subject.PATIENT or not _ALTERNATIVE.match(text[a.end : b.start]):
+            continue
+        if out is ms:
+            out = list(ms)
+        out[i] = replace(out[i], assertion=Assertion.UNCERTAIN)
+        out[i + 1] = replace(b, assertion=Assertion.UNCERTAIN)
+    return out
 
 
 #: Place textbook findings of the discussion with no site of their own where the patient's findings of their kind are.
