@@ -647,3 +647,10 @@ def test_findings_offered_as_alternatives_are_each_uncertain(nlp) -> None:  # ty
 )
 def test_common_findings_named_on_their_own(nlp, text: str, concept: str) -> None:  # type: ignore[no-untyped-def]
     assert _concepts(nlp, text).get(concept) is Assertion.PRESENT
+
+
+def test_a_thickened_organ_wall_is_that_organs_wall_thickening(nlp) -> None:  # type: ignore[no-untyped-def]
+    assert _concepts(nlp, "The gallbladder wall is thickened.") == {"rg:GallbladderWallThickening": Assertion.PRESENT}
+    assert _concepts(nlp, "There is thickening of the bladder wall.") == {"rg:BladderWallThickening": Assertion.PRESENT}
+    found = _findings(nlp, "The right gluteus medius tendon is thickened.")
+    assert [(f.concept, [s.concept for s in f.sites]) for f in found] == [("rg:Thickening", ["rg:GluteusMediusTendon"])]
