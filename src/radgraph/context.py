@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 
-from spacy.attrs import IDX, LOWER
+from spacy.attrs import IDX, IS_SPACE, LOWER, ORTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.strings import get_string_id
@@ -239,20 +239,27 @@ _PAREN_REACH = 40
 
 def _paired(triggers: list[Trigger], doc: Doc) -> list[Trigger]:
     """Give each closing-parenthesis terminator the "(" it closes, when that lies shortly before it."""
-    out = triggers
-    for k, t in enumerate(triggers):
-        if t.rule.category is not ContextCategory.TERMINATE or doc[t.start : t.end].text != ")":
-            continue
+    closing = [
+        k for k, t in enumerate(triggers) if t.rule.category is ContextCategory.TERMINATE and t.rule.literal == ")"
+    ]
+    if not closing:
+        return triggers
+    orth, space = doc.to_array([ORTH, IS_SPACE]).T.tolist()
+    strings = doc.vocab.strings
+    out = list(triggers)
+    for k in closing:
+        t = triggers[k]
         for i in range(t.start - 1, max(-1, t.start - 1 - _PAREN_REACH), -1):
-            w = doc[i].text
-            if w == ")" or "\n" in w:
+            if orth[i] == _CLOSE or (space[i] and "\n" in strings[orth[i]]):
                 break
-            if w == "(":
-                if out is triggers:
-                    out = list(triggers)
+            if orth[i] == _OPEN:
                 out[k] = replace(t, opens=i)
                 break
     return out
+
+
+_OPEN = get_string_id("(")
+_CLOSE = get_string_id(")")
 
 
 def clause_terminators(doc: Doc) -> list[Trigger]:
