@@ -654,3 +654,12 @@ def test_a_thickened_organ_wall_is_that_organs_wall_thickening(nlp) -> None:  # 
     assert _concepts(nlp, "There is thickening of the bladder wall.") == {"rg:BladderWallThickening": Assertion.PRESENT}
     found = _findings(nlp, "The right gluteus medius tendon is thickened.")
     assert [(f.concept, [s.concept for s in f.sites]) for f in found] == [("rg:Thickening", ["rg:GluteusMediusTendon"])]
+
+
+def test_a_symptom_adjective_is_where_the_finding_it_qualifies_is(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = {f.concept: f for f in _findings(nlp, "She noticed a firm, painless lump in her left breast.")}
+    assert found["rg:BreastPain"].assertion is Assertion.ABSENT
+    assert found["rg:BreastPain"].laterality is Laterality.LEFT
+    # a full stop ends the phrase: the pain of one sentence is not the lump of the next
+    found = {f.concept for f in _findings(nlp, "The mass is painless. There is a lump in the breast.")}
+    assert "rg:Pain" in found and "rg:BreastPain" not in found

@@ -219,3 +219,16 @@ def test_tests_named_together_share_a_normal_result(nlp) -> None:  # type: ignor
     found = _found(nlp, "Amylase/lipase normal.")
     assert found == {"rg:Hyperamylasemia": (Assertion.ABSENT, "Amylase"),
                      "rg:ElevatedLipase": (Assertion.ABSENT, "lipase normal")}  # fmt: skip
+
+
+def test_a_glasgow_coma_scale_below_15_is_a_reduced_level_of_consciousness(nlp) -> None:  # type: ignore[no-untyped-def]
+    from radgraph.model import Report
+    from radgraph.nlp import extract
+
+    def found(text: str) -> set[str]:
+        return {f.concept for f in extract(nlp, Report("t", "History\n\n" + text)).findings}
+
+    assert found("GCS 6 on arrival.") == {"rg:AlteredMentalStatus"}
+    # a full score names nothing, and the scale's name is no coma
+    assert found("His Glasgow Coma Score (GCS) was 15 when initially evaluated.") == set()
+    assert found("GCS of 15.") == set()

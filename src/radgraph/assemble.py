@@ -616,7 +616,29 @@ def _sentence_findings(
     heads.extend(_split_by_site(plain, ms, text, onto))
     heads.extend(_predicates(plain, ms, text, onto))
     heads.extend(_coordinated_sequences(plain, ms, text, onto))
+    _share_symptom_site(heads, text)
     return [h for h in heads if not _idle_participle(h, heads, text) and not _anatomic_course(h, heads, ms, text)]
+
+
+#: Symptom adjectives that say where they are through the noun they qualify ("a painless lump in her left breast").
+_SYMPTOM_ADJECTIVES = frozenset({"painful", "painless", "tender", "nontender", "non-tender"})
+#: Between such an adjective and its noun: other adjectives and commas ("painful, erythematous, swollen knee").
+_ADJECTIVE_GAP = re.compile(r"^[\s,]*(?:(?:and\s+)?[a-z-]+[\s,]+){0,3}$", re.I)
+
+
+def _share_symptom_site(heads: list[_Draft], text: str) -> None:
+    """Give a symptom adjective with no site the site and side of the finding it qualifies."""
+    for h in heads:
+        if h.sites or h.mention.text.lower() not in _SYMPTOM_ADJECTIVES:
+            continue
+        after = [n for n in heads if n.mention.start >= h.mention.end and n is not h]
+        if not after:
+            continue
+        n = min(after, key=lambda d: d.mention.start)
+        if n.sites and _ADJECTIVE_GAP.match(text[h.mention.end : n.mention.start]):
+            h.sites.extend(n.sites)
+            if not h.laterality:
+                h.laterality.extend(n.laterality)
 
 
 #: Regions too broad to place a finding an examination of them shows.
