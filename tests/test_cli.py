@@ -106,3 +106,6 @@ def test_eval_extraction_prints_figures_and_writes_failures(tmp_path) -> None:  
     empty.mkdir()
     result = CliRunner().invoke(main, ["eval", "extraction", "--gold", str(empty)])
     assert result.exit_code != 0 and "no gold files" in result.output
+    # a failures file in a directory that does not exist is refused before the evaluation runs
+    result = CliRunner().invoke(main, [*args[:-1], str(tmp_path / "missing" / "f.tsv")])
+    assert result.exit_code != 0 and "does not exist" in result.output and "Traceback" not in result.output

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from radgraph.ddx_eval import DdxScores, input_report
+from radgraph.errors import InputError
 from radgraph.evaluation import GoldCase, GoldDiagnosis, GoldFinding, load_gold, score, write_failures
 from radgraph.model import Report, SectionCategory
 from radgraph.nlp import extract
@@ -67,6 +70,8 @@ def test_failures_are_classified_and_split_by_source_and_section(nlp, ontology, 
     assert rows[0][:3] == ["case", "kind", "section"] and len(rows) == 5
     assert [r[1] for r in rows[1:]] == ["missed", "wrong concept", "wrong assertion", "spurious"]
     assert rows[2][8] == "paravertebral mass" and rows[4][8] == "scoliosis"
+    with pytest.raises(InputError, match="cannot write the failures"):
+        write_failures(out / "inside-a-file.tsv", sc.failures, {"c1": ex.report})
 
 
 def test_gold_files_are_valid(ontology) -> None:  # type: ignore[no-untyped-def]

@@ -291,6 +291,8 @@ def eval_extraction(
     from radgraph.evaluation import gold_reports, load_gold, score, write_failures
     from radgraph.nlp import extract as run_extract
 
+    if failures_path is not None and not failures_path.parent.is_dir():
+        raise InputError(f"--failures {failures_path}: the directory {failures_path.parent} does not exist")
     files = sorted(gold_dir.glob("*.jsonl"))
     if not files:
         raise InputError(f"no gold files (*.jsonl) in {gold_dir}")

@@ -393,5 +393,8 @@ def write_failures(path: Path, failures: Sequence[Failure], reports: dict[str, R
         cells = (f.case_id, f.kind, f.section, str(f.start), str(f.end), f.concept, f.assertion, predicted,
                  text[f.start : f.end], context)  # fmt: skip
         rows.append("\t".join(" ".join(c.split()) for c in cells))
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    try:
+        path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write the failures to {path}: {exc.strerror or exc}") from None
     return len(failures)
