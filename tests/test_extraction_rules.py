@@ -643,6 +643,9 @@ def test_findings_offered_as_alternatives_are_each_uncertain(nlp) -> None:  # ty
         ("Diffuse fatty infiltration of the liver.", "rg:HepaticSteatosis"),
         ("Grade 3 laceration of the spleen.", "rg:Laceration"),
         ("Digital clubbing was noted.", "rg:Clubbing"),
+        ("The left transverse sinus is hypoplastic.", "rg:Hypoplasia"),
+        ("Duplication of the left collecting system.", "rg:Duplication"),
+        ("There is mucosal hyperemia of the terminal ileum.", "rg:Hyperemia"),
     ],
 )
 def test_common_findings_named_on_their_own(nlp, text: str, concept: str) -> None:  # type: ignore[no-untyped-def]
