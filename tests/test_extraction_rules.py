@@ -666,3 +666,12 @@ def test_a_symptom_adjective_is_where_the_finding_it_qualifies_is(nlp) -> None: 
     # a full stop ends the phrase: the pain of one sentence is not the lump of the next
     found = {f.concept for f in _findings(nlp, "The mass is painless. There is a lump in the breast.")}
     assert "rg:Pain" in found and "rg:BreastPain" not in found
+
+
+def test_the_absence_of_a_structure_denies_no_finding_after_it(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _concepts(nlp, "There is absence of the septum pellucidum as well as hypoplasia of the optic tracts.")
+    assert found["rg:Hypoplasia"] is Assertion.PRESENT
+    # a site that opens a longer name keeps the negation
+    assert _concepts(nlp, "There is absence of liver lesions.") == {"rg:HepaticLesion": Assertion.ABSENT}
+    found = _concepts(nlp, "The absence of renal insufficiency, steatorrhea, chronic diarrhea, and alkalosis.")
+    assert found["rg:Diarrhea"] is Assertion.ABSENT

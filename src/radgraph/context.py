@@ -28,11 +28,11 @@ from dataclasses import dataclass, replace
 from spacy.attrs import IDX, IS_SPACE, LOWER, ORTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.strings import get_string_id
+from spacy.strings import StringStore, get_string_id
 from spacy.tokens import Doc
 
-from radgraph.extensions import doc_text, mention_tags, register_extensions
-from radgraph.model import MEASURED_RULE, Assertion, SectionCategory, Subject, Temporality
+from radgraph.extensions import MentionTags, doc_text, mention_tags, register_extensions
+from radgraph.model import MEASURED_RULE, Assertion, ConceptKind, SectionCategory, Subject, Temporality
 from radgraph.rules import ContextCategory, ContextRule, Direction, load_rules
 from radgraph.sections import section_finder, sentence_starts
 from radgraph.wrapped import phrase_matches
@@ -328,9 +328,9 @@ class ContextComponent:
         if not tags:
             return doc
         mentions = sorted(tags)  # token offsets of the mention spans
-        triggers = self.triggers(doc)
-        by_sent: dict[int, list[Trigger]] = {}
         lower, idx = doc.to_array([LOWER, IDX]).T.tolist()
+        triggers = _absent_structures(self.triggers(doc), mentions, tags, lower, doc.vocab.strings)
+        by_sent: dict[int, list[Trigger]] = {}
         sent_starts = sentence_starts(doc)
         for t in triggers:
             by_sent.setdefault(bisect.bisect_right(sent_starts, t.start) - 1, []).append(t)
@@ -356,6 +356,43 @@ class ContextComponent:
                 generic = res.subject is Subject.GENERIC or category in GENERIC_SECTIONS
                 tag.subject = Subject.GENERIC if generic else res.subject
         return doc
+
+
+#: Negations that can name a missing structure rather than deny a finding: "absence of the septum pellucidum".
+_ABSENCE_LITERALS = frozenset({"absence of", "absent"})
+
+
+def _absent_structures(
+    triggers: list[Trigger],
+    mentions: Sequence[tuple[int, int]],
+    tags: dict[tuple[int, int], MentionTags],
+    lower: Sequence[int],
+    strings: StringStore,
+) -> list[Trigger]:
+    """Drop an "absence of" that names a missing structure: it denies no finding after it.
+
+    "Absence of the septum pellucidum as well as hypoplasia of the optic tracts": the septum is missing, and the
+    hypoplasia is present. The structure's name must end there (a full stop, comma, conjunction or preposition
+    follows it); a site that opens a longer name keeps the negation ("absence of liver lesions", "absence of renal
+    insufficiency", "absent lower extremity pulses").
+    """
+    dropped: set[int] = set()
+    for k, t in enumerate(triggers):
+        if t.rule.category is not ContextCategory.NEGATED or t.rule.literal not in _ABSENCE_LITERALS:
+            continue
+        after = [m for m in mentions if t.end <= m[0] <= t.end + 2 and tags[m].kind is not ConceptKind.LATERALITY]
+        if not after or tags[after[0]].kind is not ConceptKind.SITE:
+            continue
+        end = after[0][1]
+        if end >= len(lower) or lower[end] in _NAME_ENDS or "\n" in strings[lower[end]]:
+            dropped.add(k)
+    return [t for k, t in enumerate(triggers) if k not in dropped] if dropped else triggers
+
+
+#: Words after which a structure's name has ended.
+_NAME_END_WORDS = (".", ",", ";", ":", ")", "and", "or", "as", "with", "without", "in", "of", "on", "is", "was", "are",
+                   "were", "but", "which", "that")  # fmt: skip
+_NAME_ENDS = frozenset(get_string_id(w) for w in _NAME_END_WORDS)
 
 
 @Language.factory(
