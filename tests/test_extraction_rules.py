@@ -666,6 +666,8 @@ def test_a_symptom_adjective_is_where_the_finding_it_qualifies_is(nlp) -> None: 
     # a full stop ends the phrase: the pain of one sentence is not the lump of the next
     found = {f.concept for f in _findings(nlp, "The mass is painless. There is a lump in the breast.")}
     assert "rg:Pain" in found and "rg:BreastPain" not in found
+    found = {f.concept: f for f in _findings(nlp, "Painful erythematous nodules on both shins.")}
+    assert found["rg:LimbPain"].laterality is Laterality.BILATERAL
 
 
 def test_the_absence_of_a_structure_denies_no_finding_after_it(nlp) -> None:  # type: ignore[no-untyped-def]
