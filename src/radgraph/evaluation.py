@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from radgraph.errors import InputError
-from radgraph.model import Extraction, Finding, Report, SectionCategory
+from radgraph.model import Extraction, Finding, Report, Section, SectionCategory
 from radgraph.ontology import Ontology
 
 #: Sections whose text is not annotated (their predictions are not scored).
@@ -248,8 +248,12 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
+def _section_at(start: int, ex: Extraction) -> Section | None:
+    return next((s for s in ex.sections if s.start <= start < max(s.end, s.start + 1)), None)
+
+
 def _scored(f: Finding, ex: Extraction) -> bool:
-    sec = next((s for s in ex.sections if s.start <= f.start < max(s.end, s.start + 1)), None)
+    sec = _section_at(f.start, ex)
     return sec is None or sec.category not in UNSCORED
 
 
@@ -302,7 +306,7 @@ def score(gold: Sequence[GoldCase], extractions: dict[str, Extraction], ontology
             tot["site_tp"] += len(gs & ps)
             tot["temp_ok"] += a.temporality == b.temporality.value
             tot["subj_ok"] += a.subject == b.subject.value
-        _failures(g, pred, ex, sc.failures, tot)
+        _failures(g, pred, exact, ex, sc.failures, tot)
         matched_gold = {id(a) for a, _ in loose}
         matched_pred = {id(b) for _, b in loose}
         for a in g.findings:
@@ -334,17 +338,24 @@ def score(gold: Sequence[GoldCase], extractions: dict[str, Extraction], ontology
 
 
 def _section_of(start: int, ex: Extraction) -> str:
-    sec = next((s for s in ex.sections if s.start <= start < max(s.end, s.start + 1)), None)
+    sec = _section_at(start, ex)
     return sec.category.value if sec is not None else "none"
 
 
-def _failures(g: GoldCase, pred: Sequence[Finding], ex: Extraction, out: list[Failure], tot: Counter[str]) -> None:
+def _failures(
+    g: GoldCase,
+    pred: Sequence[Finding],
+    exact: Sequence[tuple[GoldFinding, Finding]],
+    ex: Extraction,
+    out: list[Failure],
+    tot: Counter[str],
+) -> None:
     """Classify one case's errors (see :class:`Failure`) and count its strict matches by source and section.
 
-    Each gold finding takes the first overlapping prediction with its concept and assertion that no other gold
-    finding took, as the strict score does.
+    A gold finding is right when the strict score's concept match (*exact*) agrees on the assertion too, so the
+    counts by source and section add up to the strict score.
     """
-    used: set[int] = set()
+    right = {id(a) for a, b in exact if a.assertion == b.assertion.value}
     overlapped: set[int] = set()
     for a in g.findings:
         section = _section_of(a.start, ex)
@@ -352,11 +363,7 @@ def _failures(g: GoldCase, pred: Sequence[Finding], ex: Extraction, out: list[Fa
         tot[f"section:gold:{section}"] += 1
         hits = [(i, p) for i, p in enumerate(pred) if _overlap((a.start, a.end), (p.start, p.end))]
         overlapped.update(i for i, _ in hits)
-        ok = next(
-            (i for i, p in hits if i not in used and p.concept == a.concept and p.assertion.value == a.assertion), None
-        )
-        if ok is not None:
-            used.add(ok)
+        if id(a) in right:
             tot[f"source:tp:{g.source}"] += 1
             tot[f"section:tp:{section}"] += 1
             continue
@@ -369,12 +376,11 @@ def _failures(g: GoldCase, pred: Sequence[Finding], ex: Extraction, out: list[Fa
         seen = tuple((p.concept, p.assertion.value) for _, p in hits)
         out.append(Failure(g.case_id, kind, a.start, a.end, a.concept, a.assertion, section, seen))
     for i, p in enumerate(pred):
+        section = _section_of(p.start, ex)
         tot[f"source:pred:{g.source}"] += 1
-        tot[f"section:pred:{_section_of(p.start, ex)}"] += 1
+        tot[f"section:pred:{section}"] += 1
         if i not in overlapped:
-            out.append(
-                Failure(g.case_id, "spurious", p.start, p.end, p.concept, p.assertion.value, _section_of(p.start, ex))
-            )
+            out.append(Failure(g.case_id, "spurious", p.start, p.end, p.concept, p.assertion.value, section))
 
 
 def _split_prf(tot: Counter[str], axis: str) -> dict[str, PRF]:
