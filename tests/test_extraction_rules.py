@@ -321,7 +321,7 @@ def test_a_finding_placed_in_the_site_of_the_section_takes_its_concept(nlp) -> N
 
 @pytest.mark.parametrize(
     "text",
-    ["Areas of haemorrhagic necrosis may be present.", "It should be in the differential for a retropharyngeal mass."],
+    ["Areas of haemorrhagic necrosis may be present.", "There is possibly a retropharyngeal mass."],
 )
 def test_possibility_stated_after_or_before_the_finding(nlp, text: str) -> None:  # type: ignore[no-untyped-def]
     found = [f for f in _findings(nlp, text) if f.concept in ("rg:TissueNecrosis", "rg:Mass")]
@@ -428,6 +428,30 @@ def test_a_heterogeneous_signal_said_of_a_lesion_only_qualifies_it(nlp) -> None:
         ("Thin-walled cysts can result in pneumothorax.", "rg:Pneumothorax", Assertion.PRESENT),
         ("Appendicitis is sometimes accompanied by focal caecal thickening.", "rg:Thickening", Assertion.PRESENT),
         ("Thin-walled cysts could result in pneumothorax.", "rg:Pneumothorax", Assertion.UNCERTAIN),
+        # a result given after the list it covers, across "which"
+        ("A head CT for bleeding and mass effect, which was negative, was done first.", "rg:MassEffect",
+         Assertion.ABSENT),
+        ("A head CT for bleeding and mass effect, which was negative, was done first.", "rg:Hemorrhage",
+         Assertion.ABSENT),
+        # a risk is a possibility, not a finding
+        ("Biopsy is avoided because of the risk of bleeding.", "rg:Hemorrhage", Assertion.UNCERTAIN),
+        ("Patients are at risk for hydrocephalus.", "rg:Hydrocephalus", Assertion.UNCERTAIN),
+        # what a differential is for is seen; the candidates after its verb or colon are in question, to the end
+        # of a long list
+        ("The differential diagnosis of a solitary pulmonary nodule includes granuloma.", "rg:SolitaryPulmonaryNodule",
+         Assertion.PRESENT),
+        ("The differential diagnosis of a solitary pulmonary nodule includes granuloma.", "rg:Granuloma",
+         Assertion.UNCERTAIN),
+        ("It should be considered in the differential for a retropharyngeal mass.", "rg:Mass", Assertion.PRESENT),
+        ("Differential for the mass: abscess, lymphoma or haematoma.", "rg:Hematoma", Assertion.UNCERTAIN),
+        ("The lesion has a differential diagnosis of abscess or haematoma.", "rg:Abscess", Assertion.UNCERTAIN),
+        ("The differential includes metastasis, nerve sheath tumour, primary bone tumour, myeloma, meningocele, "
+         "cysts and abscesses.", "rg:Abscess", Assertion.UNCERTAIN),
+        ("Such masses invoke a long list of differential diagnoses: lymphoma, myeloma, cysts and abscesses.", "rg:Cyst",
+         Assertion.UNCERTAIN),
+        # so are the items a diagnosis requires
+        ("The diagnosis requires two of three criteria: typical pain, raised lipase and typical imaging.", "rg:Pain",
+         Assertion.UNCERTAIN),
     ],
 )
 def test_negation_scope_and_pseudo_negation(nlp, text: str, concept: str, assertion: Assertion) -> None:  # type: ignore[no-untyped-def]
@@ -507,6 +531,9 @@ def test_the_region_an_examination_covers_places_no_finding_of_its_own(nlp) -> N
          {"rg:HilarLymphadenopathy", "rg:MediastinalLymphadenopathy"}),
         ("There is no mediastinal, hilar or axillary lymphadenopathy.",
          {"rg:MediastinalLymphadenopathy", "rg:HilarLymphadenopathy", "rg:AxillaryLymphadenopathy"}),
+        # ... and so does a plain word that names a finding of the same kind with the head's noun
+        ("There is cytotoxic and vasogenic oedema.", {"rg:CytotoxicEdema", "rg:VasogenicEdema"}),
+        ("There are areas of fluid and fat attenuation.", {"rg:FluidAttenuation", "rg:FatAttenuation"}),
         # commas between adjectives describe one thing, and a noun of a list is no adjective of the head
         ("A solid, heterogeneous mass.", {"rg:HeterogeneousMass"}),
     ],
@@ -668,3 +695,22 @@ def test_the_absence_of_a_structure_denies_no_finding_after_it(nlp) -> None:  # 
     assert _concepts(nlp, "There is absence of liver lesions.") == {"rg:HepaticLesion": Assertion.ABSENT}
     found = _concepts(nlp, "The absence of renal insufficiency, steatorrhea, chronic diarrhea, and alkalosis.")
     assert found["rg:Diarrhea"] is Assertion.ABSENT
+
+
+def test_an_outflow_obstruction_is_urinary_only_when_said_so(nlp) -> None:  # type: ignore[no-untyped-def]
+    assert set(_concepts(nlp, "Hydrocephalus from CSF outflow obstruction.")) == {"rg:Hydrocephalus", "rg:Obstruction"}
+    assert "rg:UrinaryTractObstruction" in _concepts(nlp, "Bladder outflow obstruction with a thick-walled bladder.")
+
+
+def test_a_lesion_placed_in_the_vertebral_arch_involves_the_posterior_elements(nlp) -> None:  # type: ignore[no-untyped-def]
+    text = "MRI shows low T1 signal throughout the T10 vertebral body and the left pedicle."
+    (involved,) = [f for f in _findings(nlp, text) if f.concept == "rg:PosteriorElementInvolvement"]
+    assert involved.assertion is Assertion.PRESENT and involved.text == "pedicle"
+    assert involved.laterality is Laterality.LEFT
+    text = "A lytic lesion destroys the right pedicle and transverse process of T7."
+    assert _concepts(nlp, text).get("rg:PosteriorElementInvolvement") is Assertion.PRESENT
+    # a lesion of the vertebral body alone, and a fracture of the arch, are no involvement by a lesion
+    assert "rg:PosteriorElementInvolvement" not in _concepts(nlp, "A lytic lesion of the T7 vertebral body.")
+    assert "rg:PosteriorElementInvolvement" not in _concepts(nlp, "There is a fracture of the right pedicle.")
+    # "pars" of the eardrum is no part of a vertebra
+    assert [s.concept for f in _findings(nlp, "A mass medial to the pars tensa.") for s in f.sites] == ["rg:ParsTensa"]

@@ -40,6 +40,7 @@ from radgraph.model import (
     Subject,
     Temporality,
 )
+from radgraph.normalize import norm
 from radgraph.ontology import Ontology
 from radgraph.vocab import Curie
 
@@ -615,9 +616,40 @@ def _sentence_findings(
     heads.extend(elided)
     heads.extend(_split_by_site(plain, ms, text, onto))
     heads.extend(_predicates(plain, ms, text, onto))
+    heads.extend(_posterior_elements(heads, ms, text, onto))
     heads.extend(_coordinated_sequences(plain, ms, text, onto))
     _share_symptom_site(heads, text)
     return [h for h in heads if not _idle_participle(h, heads, text) and not _anatomic_course(h, heads, ms, text)]
+
+
+#: Findings that, placed in a pedicle, lamina or other part of the vertebral arch, involve the posterior elements.
+_ARCH_INVOLVERS = ("rg:Lesion", "rg:BoneDestruction", "rg:SignalFinding", "rg:BoneMarrowAbnormality")
+
+
+def _posterior_elements(heads: Sequence[_Draft], ms: Sequence[Mention], text: str, onto: Ontology) -> list[_Draft]:
+    """Posterior element involvement by a lesion, destruction or marrow signal placed in the vertebral arch.
+
+    "Low T1 signal throughout the vertebral body, the left pedicle and the left lamina": the arch is involved, which
+    favours a tumour over an osteoporotic fracture. The finding spans the parts of the arch that are named.
+    """
+    out: list[_Draft] = []
+    done: set[tuple[int, int]] = set()
+    for h in heads:
+        if h.mention.anaphoric or onto.is_a(h.concept, "rg:PosteriorElementInvolvement"):
+            continue
+        if not any(onto.is_a(h.concept, k) for k in _ARCH_INVOLVERS) or h.concept == "rg:SignalFinding" and not h.signal:
+            continue
+        parts = [m for m in ms if m.kind is ConceptKind.SITE and m.concept in h.sites
+                 and satisfies(m.concept, "rg:VertebralArch", LOCATED_IN, onto)]  # fmt: skip
+        if not parts:
+            continue
+        span = (parts[0].start, parts[-1].end)
+        if span in done:
+            continue
+        done.add(span)
+        out.append(_offshoot(h, span[0], span[1], Curie("rg:PosteriorElementInvolvement"), "posterior-elements",
+                             [m.concept for m in parts], list(h.laterality), text))  # fmt: skip
+    return out
 
 
 #: Symptom adjectives that say where they are through the noun they qualify ("a painless lump in her left breast").
@@ -947,6 +979,9 @@ def _elided_heads(heads: Sequence[_Draft], ms: Sequence[Mention], text: str, ont
         before = [m for m in ms if m.end <= h.mention.start and _elidable(m)]
         x = next((m for m in reversed(before) if _ELIDED_LINK.match(text[m.end : h.mention.start])), None)
         if x is None:
+            word = _word_elided(h, ms, text, onto)
+            if word is not None:
+                out.append(word)
             continue
         chain = [x]
         for m in reversed(before[: before.index(x)]):
@@ -975,6 +1010,32 @@ def _elided_heads(heads: Sequence[_Draft], ms: Sequence[Mention], text: str, ont
                                          text))  # fmt: skip
                 break
     return out
+
+
+#: A plain word and the coordinator right before a head ("cytotoxic and vasogenic oedema").
+_WORD_BEFORE = re.compile(r"\b([A-Za-z][a-z-]{3,})\s*,?\s+(?:and|or)\s+$")
+
+
+def _word_elided(h: _Draft, ms: Sequence[Mention], text: str, onto: Ontology) -> _Draft | None:
+    """A finding named by a word of no mention of its own with the head after it ("cytotoxic and vasogenic oedema").
+
+    The word and the head's last noun must name a finding of the lexicon, a sibling of the head's finding (a kind of
+    one parent, neither a kind of the other).
+    """
+    lo = max(0, h.mention.start - 40)
+    m = _WORD_BEFORE.search(text, lo, h.mention.start)
+    if m is None or any(x.start < m.end(1) and m.start(1) < x.end for x in ms):
+        return None
+    words = h.mention.text.split()
+    if len(words) < 2:
+        return None
+    c = onto.lookup(f"{norm(m.group(1))} {words[-1]}", strict=False)
+    own = refine(h.concept, {"rg:locatedIn": h.sites}, onto).curie
+    if c is None or onto.kind(c) is not ConceptKind.FINDING or c == own or onto.is_a(c, own) or onto.is_a(own, c):
+        return None
+    if not set(onto.parents(c)) & set(onto.parents(own)):
+        return None
+    return _offshoot(h, m.start(1), h.mention.end, c, "coordinated-descriptor", list(h.sites), list(h.laterality), text)
 
 
 def _elidable(m: Mention) -> bool:

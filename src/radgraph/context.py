@@ -79,6 +79,17 @@ _NEW_CLAUSE = re.compile(
 #: The terminator a new clause makes: it ends the negations that reach across it.
 CLAUSE_RULE = ContextRule("clause-and", ", and <clause>", ContextCategory.TERMINATE, Direction.NONE,
                           ends=ContextCategory.NEGATED)  # fmt: skip
+#: "the differential (diagnosis) of/for <what is seen> includes <candidates>": what the differential is for is the
+#: patient's finding, only the candidates after the verb or colon are in question. Not after "a" ("has a differential
+#: diagnosis of lymphoma"), where the candidates follow at once (a rule of its own in ``rules/context.jsonl``).
+_DIFFERENTIAL_OF = re.compile(
+    r"(?<![Aa] )\b(?:differential(?:\s+diagnos[ie]s)?|ddx)\s+(?:of|for)\s+[^.;:\n]{1,100}?"
+    r"(?P<verb>\s+(?:includes?|included|including|is|are|was|were|consists?\s+of|comprises?)\b|\s*:)",
+    re.I,
+)
+#: The trigger that verb makes: the candidates after it are uncertain.
+DIFFERENTIAL_RULE = ContextRule("differential-of-includes", "differential of <finding> includes",
+                                ContextCategory.POSSIBLE, Direction.FORWARD, max_scope=25)  # fmt: skip
 #: The trigger a family member's phrase makes: what follows in the sentence is the relative's.
 FAMILY_RULE = ContextRule("family-member", "<relative> with/had/died of", ContextCategory.FAMILY)
 #: Words that only open a noun phrase: "likely areas of necrosis" questions the necrosis.
@@ -275,6 +286,20 @@ def clause_terminators(doc: Doc) -> list[Trigger]:
     return out
 
 
+def differential_triggers(doc: Doc) -> list[Trigger]:
+    """Uncertainty triggers at the verb after "the differential diagnosis of <finding>" (see ``_DIFFERENTIAL_OF``)."""
+    text = doc_text(doc)
+    lowered = text.lower()
+    if "differential" not in lowered and "ddx" not in lowered:
+        return []
+    out: list[Trigger] = []
+    for m in _DIFFERENTIAL_OF.finditer(text):
+        span = doc.char_span(m.start("verb"), m.end("verb"), alignment_mode="expand")
+        if span is not None:
+            out.append(Trigger(span.start, span.end, DIFFERENTIAL_RULE))
+    return out
+
+
 def family_triggers(doc: Doc) -> list[Trigger]:
     """Triggers of relatives linked to a condition ("her mother had", "sister (smoker) died of").
 
@@ -320,6 +345,7 @@ class ContextComponent:
         cands = [Trigger(s, e, self._by_key[strings[m]]) for m, s, e in phrase_matches(self.matcher, doc)]
         cands.extend(family_triggers(doc))
         cands.extend(clause_terminators(doc))
+        cands.extend(differential_triggers(doc))
         return _paired(resolve_triggers(cands), doc)
 
     def __call__(self, doc: Doc) -> Doc:
