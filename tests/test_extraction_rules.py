@@ -714,3 +714,17 @@ def test_a_lesion_placed_in_the_vertebral_arch_involves_the_posterior_elements(n
     assert "rg:PosteriorElementInvolvement" not in _concepts(nlp, "There is a fracture of the right pedicle.")
     # "pars" of the eardrum is no part of a vertebra
     assert [s.concept for f in _findings(nlp, "A mass medial to the pars tensa.") for s in f.sites] == ["rg:ParsTensa"]
+
+
+def test_two_verbs_share_their_object(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = {f.concept: f for f in _findings(nlp, "It compresses and posteriorly displaces the left L5 nerve root.")}
+    assert found["rg:NerveRootCompression"].laterality is Laterality.LEFT
+    assert "rg:SpinalNerveRoot" in {s.concept for s in found["rg:Displacement"].sites}
+
+
+def test_height_loss_of_a_disc_and_enhancement_weaker_than_a_tissue(nlp) -> None:  # type: ignore[no-untyped-def]
+    assert "rg:DiscSpaceNarrowing" in _concepts(nlp, "There is mild height loss of the L4-L5 disc.")
+    assert "rg:VertebralCollapse" in _concepts(nlp, "There is height loss of the T10 vertebral body.")
+    (weak,) = [f for f in _findings(nlp, "Macroadenomas enhance less than the normal gland.")
+               if f.concept == "rg:HypoenhancingLesion"]  # fmt: skip
+    assert weak.sites == ()  # the gland it is compared with is no place of the finding

@@ -619,6 +619,7 @@ def _sentence_findings(
     heads.extend(_posterior_elements(heads, ms, text, onto))
     heads.extend(_coordinated_sequences(plain, ms, text, onto))
     _share_symptom_site(heads, text)
+    _share_object(heads, text)
     return [h for h in heads if not _idle_participle(h, heads, text) and not _anatomic_course(h, heads, ms, text)]
 
 
@@ -637,7 +638,9 @@ def _posterior_elements(heads: Sequence[_Draft], ms: Sequence[Mention], text: st
     for h in heads:
         if h.mention.anaphoric or onto.is_a(h.concept, "rg:PosteriorElementInvolvement"):
             continue
-        if not any(onto.is_a(h.concept, k) for k in _ARCH_INVOLVERS) or h.concept == "rg:SignalFinding" and not h.signal:
+        if not any(onto.is_a(h.concept, k) for k in _ARCH_INVOLVERS):
+            continue
+        if h.concept == "rg:SignalFinding" and not h.signal:
             continue
         parts = [m for m in ms if m.kind is ConceptKind.SITE and m.concept in h.sites
                  and satisfies(m.concept, "rg:VertebralArch", LOCATED_IN, onto)]  # fmt: skip
@@ -650,6 +653,25 @@ def _posterior_elements(heads: Sequence[_Draft], ms: Sequence[Mention], text: st
         out.append(_offshoot(h, span[0], span[1], Curie("rg:PosteriorElementInvolvement"), "posterior-elements",
                              [m.concept for m in parts], list(h.laterality), text))  # fmt: skip
     return out
+
+
+#: Between two verbs with one object: "and" and an adverb ("compresses and posteriorly displaces the root").
+_VERB_AND = re.compile(r"^\s*,?\s+and\s+(?:[a-z]+ly\s+)?$", re.I)
+
+
+def _share_object(heads: list[_Draft], text: str) -> None:
+    """Give a finding verb with no site the site of the verb it is coordinated with (they share the object).
+
+    "It compresses and posteriorly displaces the traversing left L5 nerve root": the root is compressed too.
+    """
+    verbs = sorted((h for h in heads if h.mention.rule_id == "lexicon:rule" and " " not in h.mention.text.strip()
+                    and h.rule == "lexicon"), key=lambda d: d.mention.start)  # fmt: skip
+    for h, n in zip(verbs, verbs[1:], strict=False):
+        if h.sites or not n.sites or not _VERB_AND.match(text[h.mention.end : n.mention.start]):
+            continue
+        h.sites.extend(n.sites)
+        if not h.laterality:
+            h.laterality.extend(n.laterality)
 
 
 #: Symptom adjectives that say where they are through the noun they qualify ("a painless lump in her left breast").
@@ -684,9 +706,11 @@ _EXAM_BEFORE = re.compile(r"^[\s-]*$")
 
 
 #: A signal, density or echo word, then "to" / "than" / "relative to" before a tissue it is compared with
-#: ("isointense to muscle", "hypoattenuating relative to muscle", "brighter than CSF").
+#: ("isointense to muscle", "hypoattenuating relative to muscle", "brighter than CSF", "enhances less than the
+#: normal gland").
 _REFERENCE = re.compile(
-    r"(?:intens\w*|attenuat\w*|dens\w*|echoic\w*|signal|bright\w*|dark\w*|similar|equal)\s+"
+    r"(?:intens\w*|attenuat\w*|dens\w*|echoic\w*|signal|bright\w*|dark\w*|similar|equal|enhanc\w*\s+(?:less|more)"
+    r"(?:\s+avidly)?)\s+"
     r"(?:(?:to|than|with|relative\s+to|compared\s+(?:to|with)|with\s+respect\s+to)\s+)"
     r"(?:(?:that\s+of|those\s+of)\s+)?(?:the\s+)?(?:(?:adjacent|normal|surrounding|skeletal|nearby)\s+)?$",
     re.I,
