@@ -728,3 +728,16 @@ def test_height_loss_of_a_disc_and_enhancement_weaker_than_a_tissue(nlp) -> None
     (weak,) = [f for f in _findings(nlp, "Macroadenomas enhance less than the normal gland.")
                if f.concept == "rg:HypoenhancingLesion"]  # fmt: skip
     assert weak.sites == ()  # the gland it is compared with is no place of the finding
+
+
+def test_a_line_of_a_list_is_a_sentence_and_wrapped_prose_is_not(nlp) -> None:  # type: ignore[no-untyped-def]
+    # a negation or a site does not run from one listed line into the next
+    found = _concepts(nlp, "No murmurs, rubs or gallops\nMild tachypnea with decreased breath sounds")
+    assert found["rg:HeartMurmur"] is Assertion.ABSENT and found["rg:Tachypnea"] is Assertion.PRESENT
+    found = {f.concept: f for f in _findings(nlp, "Left pleural effusion\nIndistinct LV heart border on lateral CXR")}
+    assert [s.concept for s in found["rg:PleuralEffusion"].sites] == ["rg:PleuralSpace"]
+    # a line that ends in a word that goes on ("the") continues on the next, even before a capital
+    (mass,) = _findings(nlp, "There is a mass in the\nRight lower lobe.")
+    assert mass.concept == "rg:LungMass"
+    # "non-distended" denies the distension
+    assert _concepts(nlp, "Abdomen soft, nondistended.") == {"rg:Dilatation": Assertion.ABSENT}

@@ -196,9 +196,16 @@ def _breaks_token_by_token(doc, text, sections):  # type: ignore[no-untyped-def]
         crosses = any(prev.idx < b <= tok.idx for b in bounds)
         blank_line = prev.is_space and prev.text.count("\n") >= 2
         list_item = "\n" in prev.text_with_ws and re.fullmatch(r"[-•*]|\d+[.)]", tok.text) is not None
-        if crosses or blank_line or list_item:
+        # a capitalised line after one that does not end in a word that goes on ("the", "of", a comma)
+        last = next(t for t in reversed(doc[: tok.i]) if not t.is_space)
+        line_item = "\n" in prev.text_with_ws and tok.text[:1].isupper() and last.lower_ not in _GOES_ON
+        if crosses or blank_line or list_item or line_item:
             out.append(tok.i)
     return out
+
+
+_GOES_ON = {"a", "an", "the", "of", "in", "on", "at", "to", "with", "without", "and", "or", "nor", "by", "for", "from",
+            "into", "onto", "within", "than", "as", "is", "are", "was", "were", ",", "-", "/", "(", ":"}  # fmt: skip
 
 
 def test_sentence_breaks_at_headings_blank_lines_and_list_items(nlp, seed_text) -> None:  # type: ignore[no-untyped-def]
@@ -209,6 +216,7 @@ def test_sentence_breaks_at_headings_blank_lines_and_list_items(nlp, seed_text) 
         seed_text,
         "Findings\n\n- mass\n-  cyst\n1. effusion\n2) nodule\n \n\nImpression: tumor\n* done",
         "History: pain\nExam:\n\n\n  normal\n\n",
+        "Findings\nLUL mass, Tracheal deviation\nL sided effusion\nMass on CT abutting the\nMediastinum, and\nCT shows it",
         "x",
         "",
     ]

@@ -83,6 +83,9 @@ _MISSPELT = {
     "calcfication": "calcification",
     "calcificaton": "calcification",
     "lymphadenopthy": "lymphadenopathy",
+    "efect": "effect",
+    "luceny": "lucency",
+    "lucensy": "lucency",
 }
 
 # British spellings to American, applied to word stems.

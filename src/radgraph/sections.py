@@ -267,9 +267,31 @@ def sentence_breaks(doc: Doc, text: str, sections: Sequence[Section]) -> list[in
     out: list[int] = []
     for k in numpy.nonzero(wanted)[0].tolist():
         i = k + 1
-        if crosses[k] or blank_line[k] or _LIST_ITEM.match(doc[i].text) is not None:
+        if crosses[k] or blank_line[k] or _LIST_ITEM.match(doc[i].text) is not None or _line_item(doc, i):
             out.append(i)
     return out
+
+
+#: Words that end a line in the middle of a sentence wrapped onto the next ("a mass in the\nRight lower lobe").
+_CONTINUES = frozenset(
+    "a an the of in on at to with without and or nor by for from into onto within than as is are was were , - / ( :"
+    .split()
+)  # fmt: skip
+
+
+def _line_item(doc: Doc, i: int) -> bool:
+    """Tell whether token *i*, first on its line, opens an item of a list of lines ("Mass on CT abutting ...").
+
+    A line that starts with a capital after one that ends in no continuation word is a new item: findings listed
+    one a line ("Indistinct LV heart border on lateral CXR" / "Mass on CT abutting mediastinum") are sentences.
+    """
+    first = doc[i].text
+    if not first[:1].isupper():
+        return False
+    prev = doc[i - 1]
+    if prev.is_space:
+        prev = doc[i - 2] if i >= 2 else prev
+    return prev.lower_ not in _CONTINUES
 
 
 @Language.factory(
