@@ -428,6 +428,7 @@ def test_a_heterogeneous_signal_said_of_a_lesion_only_qualifies_it(nlp) -> None:
         ("Thin-walled cysts can result in pneumothorax.", "rg:Pneumothorax", Assertion.PRESENT),
         ("Appendicitis is sometimes accompanied by focal caecal thickening.", "rg:Thickening", Assertion.PRESENT),
         ("Thin-walled cysts could result in pneumothorax.", "rg:Pneumothorax", Assertion.UNCERTAIN),
+        ("Calcification can be seen in a fifth of cases.", "rg:Calcification", Assertion.PRESENT),
         # a result given after the list it covers, across "which"
         ("A head CT for bleeding and mass effect, which was negative, was done first.", "rg:MassEffect",
          Assertion.ABSENT),
@@ -741,3 +742,22 @@ def test_a_line_of_a_list_is_a_sentence_and_wrapped_prose_is_not(nlp) -> None:  
     assert mass.concept == "rg:LungMass"
     # "non-distended" denies the distension
     assert _concepts(nlp, "Abdomen soft, nondistended.") == {"rg:Dilatation": Assertion.ABSENT}
+
+
+def test_a_descriptor_offered_as_an_alternative_makes_both_findings_uncertain(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _concepts(nlp, "There is a solid mass with small cystic or necrotic areas.")
+    assert found["rg:TissueNecrosis"] is Assertion.UNCERTAIN and found["rg:Cyst"] is Assertion.UNCERTAIN
+    found = _concepts(nlp, "There is a solid mass with small cystic and necrotic areas.")
+    assert found["rg:TissueNecrosis"] is Assertion.PRESENT and found["rg:Cyst"] is Assertion.PRESENT
+
+
+def test_a_verb_of_infiltration_and_the_body_mass_index(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _concepts(nlp, "The tumour infiltrates into the surrounding fat.")
+    assert found.get("rg:LocalInvasion") is Assertion.PRESENT
+    assert "rg:PulmonaryInfiltrate" in _concepts(nlp, "There is a left lower lobe infiltrate.")
+    assert _concepts(nlp, "Abundant subcutaneous fat, in keeping with a large body mass index.") == {}
+
+
+def test_the_fat_around_a_lesion_is_anatomy(nlp) -> None:  # type: ignore[no-untyped-def]
+    assert "rg:FatContainingLesion" not in _concepts(nlp, "A cervical mass with infiltrated surrounding fat.")
+    assert "rg:FatContainingLesion" in _concepts(nlp, "A cystic mass containing calcification and adjacent fat.")

@@ -216,7 +216,8 @@ def test_sentence_breaks_at_headings_blank_lines_and_list_items(nlp, seed_text) 
         seed_text,
         "Findings\n\n- mass\n-  cyst\n1. effusion\n2) nodule\n \n\nImpression: tumor\n* done",
         "History: pain\nExam:\n\n\n  normal\n\n",
-        "Findings\nLUL mass, Tracheal deviation\nL sided effusion\nMass on CT abutting the\nMediastinum, and\nCT shows it",
+        "Findings\nLUL mass, Tracheal deviation\nL sided effusion\nMass on CT abutting the\nMediastinum, and\n"
+        "CT shows it",
         "x",
         "",
     ]

@@ -429,13 +429,17 @@ def _condition_finding(m: Mention, onto: Ontology) -> _Draft | None:
 def _anatomic_fat(m: Mention, before: Mention | None, text: str) -> bool:
     """Tell whether a bare "fat" is the normal fat of a region, not fat inside a lesion.
 
-    "The retropharyngeal fat" and "the fat at the foramen" are anatomy.
+    "The retropharyngeal fat", "the fat at the foramen" and "the surrounding fat" are anatomy.
     """
     if m.text.lower() != "fat":
         return False
-    if m.anaphoric:
+    if m.anaphoric or _AROUND.search(text, max(0, m.start - 40), m.start):
         return True
     return before is not None and before.kind is ConceptKind.SITE and not text[before.end : m.start].strip()
+
+
+#: Words before "fat" that make it the tissue around a lesion ("infiltrates the surrounding fat").
+_AROUND = re.compile(r"\b(?:surrounding|neighbou?ring|perilesional|regional)\s+$", re.I)
 
 
 def _refers_to(anaphor: Mention, antecedent: _Draft, onto: Ontology) -> bool:
@@ -1028,6 +1032,8 @@ def _elided_heads(heads: Sequence[_Draft], ms: Sequence[Mention], text: str, ont
                     if x.kind is ConceptKind.SITE and x.concept in h.sites:
                         h.sites.remove(x.concept)  # the site is the other finding's
                     site = x.kind is ConceptKind.SITE
+                    if not site and len(chain) == 1:
+                        _either(h, text[x.end : h.mention.start])
                     out.append(_offshoot(h, lo, h.mention.end, c, "coordinated-descriptor",
                                          [x.concept] if site else list(h.sites),
                                          _take_sides(h, _own_sides(x, ms, text)) if site else list(h.laterality),
@@ -1059,7 +1065,20 @@ def _word_elided(h: _Draft, ms: Sequence[Mention], text: str, onto: Ontology) ->
         return None
     if not set(onto.parents(c)) & set(onto.parents(own)):
         return None
+    _either(h, text[m.end(1) : h.mention.start])
     return _offshoot(h, m.start(1), h.mention.end, c, "coordinated-descriptor", list(h.sites), list(h.laterality), text)
+
+
+def _either(h: _Draft, link: str) -> None:
+    """Make a patient's finding uncertain when a descriptor before it is offered as its alternative.
+
+    "Small cystic or necrotic areas": the reader does not know which they are, so both the cystic and the necrotic
+    areas are uncertain (as :func:`_alternatives` does for two findings named in full).
+    """
+    m = h.mention
+    if (m.section is SectionCategory.FINDINGS and m.subject is Subject.PATIENT and m.assertion is Assertion.PRESENT
+            and re.search(r"\bor\b", link) and not re.search(r"\band\b", link)):  # fmt: skip
+        h.mention = replace(m, assertion=Assertion.UNCERTAIN)
 
 
 def _elidable(m: Mention) -> bool:
@@ -1112,7 +1131,7 @@ def _idle_participle(d: _Draft, heads: Sequence[_Draft], text: str) -> bool:
 
 #: Verbs of spread that name an invasion when a lesion does them ("the mass crosses the midline").
 _SUBJECT_PRONOUN = re.compile(r"\b(?:it|they|which|that)\b", re.I)
-_SPREAD = re.compile(r"^(?:cross(?:es|ing)?|extend(?:s|ing)?|extension)\b", re.I)
+_SPREAD = re.compile(r"^(?:cross(?:es|ing)?|extend(?:s|ing)?|extension|infiltrat(?:es?|ing)\s+into)\b", re.I)
 
 
 def _anatomic_course(d: _Draft, heads: Sequence[_Draft], ms: Sequence[Mention], text: str) -> bool:
