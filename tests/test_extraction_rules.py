@@ -429,6 +429,12 @@ def test_a_heterogeneous_signal_said_of_a_lesion_only_qualifies_it(nlp) -> None:
         ("Appendicitis is sometimes accompanied by focal caecal thickening.", "rg:Thickening", Assertion.PRESENT),
         ("Thin-walled cysts could result in pneumothorax.", "rg:Pneumothorax", Assertion.UNCERTAIN),
         ("Calcification can be seen in a fifth of cases.", "rg:Calcification", Assertion.PRESENT),
+        # a denial covers a long review of systems; "suggested" questions what follows, "suggested by" does not
+        ("She denies trauma, recent increases in activity, pain worse at night, recent illness, fevers, chills, new "
+         "sexual contacts or a vesicular rash.", "rg:SkinRash", Assertion.ABSENT),
+        ("Examination of the groin suggested an inguinal hernia.", "rg:InguinalHernia", Assertion.UNCERTAIN),
+        ("Closed-loop obstruction is suggested by a U-shaped dilated loop and converging mesenteric vessels.",
+         "rg:Dilatation", Assertion.PRESENT),
         # a result given after the list it covers, across "which"
         ("A head CT for bleeding and mass effect, which was negative, was done first.", "rg:MassEffect",
          Assertion.ABSENT),
@@ -761,3 +767,9 @@ def test_a_verb_of_infiltration_and_the_body_mass_index(nlp) -> None:  # type: i
 def test_the_fat_around_a_lesion_is_anatomy(nlp) -> None:  # type: ignore[no-untyped-def]
     assert "rg:FatContainingLesion" not in _concepts(nlp, "A cervical mass with infiltrated surrounding fat.")
     assert "rg:FatContainingLesion" in _concepts(nlp, "A cystic mass containing calcification and adjacent fat.")
+
+
+def test_weakness_of_one_side_is_a_hemiparesis(nlp) -> None:  # type: ignore[no-untyped-def]
+    (weak,) = _findings(nlp, "He presented with sudden left-sided weakness.")
+    assert weak.concept == "rg:Hemiparesis" and weak.laterality is Laterality.LEFT
+    assert "rg:Hemiparesis" not in _concepts(nlp, "He reports weakness of the left leg.")

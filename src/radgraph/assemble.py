@@ -187,6 +187,10 @@ def _own_sites(concept: Curie, onto: Ontology) -> list[Curie]:
     return []
 
 
+#: A side of the body named right before a symptom ("left-sided weakness", "right sided").
+_ONE_SIDE = re.compile(r"\b(?:left|right)[- ]sided\s+$", re.I)
+
+
 def _finalize(d: _Draft, onto: Ontology, text: str) -> Finding:
     m = d.mention
     qualifiers: dict[str, list[Curie]] = {
@@ -198,6 +202,8 @@ def _finalize(d: _Draft, onto: Ontology, text: str) -> Finding:
     concept0 = d.concept
     if concept0 == "rg:Enlargement" and any(onto.is_a(x, t) for x in d.sites for t in _TUBES if x in onto):
         concept0 = Curie("rg:Dilatation")  # an enlarged vessel or duct is a dilated one
+    if concept0 == "rg:MuscleWeakness" and not d.sites and _ONE_SIDE.search(text, max(0, m.start - 16), m.start):
+        concept0 = Curie("rg:Hemiparesis")  # "left-sided weakness": weakness of one side of the body
     match = refine(concept0, qualifiers, onto)
     concept, rule = match.curie, d.rule if match.rule_id == "lexicon" else match.rule_id
     implied = implied_qualifiers(concept, onto)
