@@ -90,6 +90,16 @@ _DIFFERENTIAL_OF = re.compile(
 #: The trigger that verb makes: the candidates after it are uncertain.
 DIFFERENTIAL_RULE = ContextRule("differential-of-includes", "differential of <finding> includes",
                                 ContextCategory.POSSIBLE, Direction.FORWARD, max_scope=25)  # fmt: skip
+#: A comma before the conclusion drawn from what precedes it ("no enhancement, indicating simple cysts"): a negation
+#: before it ends there, and the conclusion keeps its own context ("..., suggesting a cyst" is uncertain).
+_CONCLUSION = re.compile(
+    r",(?=\s+(?:indicating|indicative\s+of|consistent\s+with|compatible\s+with|in\s+keeping\s+with|suggesting|"
+    r"suggestive\s+of|representing|diagnostic\s+of|typical\s+of|characteristic\s+of)\b)",
+    re.I,
+)
+#: The terminator that comma makes.
+CONCLUSION_RULE = ContextRule("comma-conclusion", ", <conclusion>", ContextCategory.TERMINATE, Direction.FORWARD,
+                              ends=ContextCategory.NEGATED)  # fmt: skip
 #: The trigger a family member's phrase makes: what follows in the sentence is the relative's.
 FAMILY_RULE = ContextRule("family-member", "<relative> with/had/died of", ContextCategory.FAMILY)
 #: Words that only open a noun phrase: "likely areas of necrosis" questions the necrosis.
@@ -286,6 +296,17 @@ def clause_terminators(doc: Doc) -> list[Trigger]:
     return out
 
 
+def conclusion_terminators(doc: Doc) -> list[Trigger]:
+    """Terminators at the comma before a conclusion (see ``_CONCLUSION``)."""
+    text = doc_text(doc)
+    out: list[Trigger] = []
+    for m in _CONCLUSION.finditer(text):
+        span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+        if span is not None:
+            out.append(Trigger(span.start, span.end, CONCLUSION_RULE))
+    return out
+
+
 def differential_triggers(doc: Doc) -> list[Trigger]:
     """Uncertainty triggers at the verb after "the differential diagnosis of <finding>" (see ``_DIFFERENTIAL_OF``)."""
     text = doc_text(doc)
@@ -346,6 +367,7 @@ class ContextComponent:
         cands.extend(family_triggers(doc))
         cands.extend(clause_terminators(doc))
         cands.extend(differential_triggers(doc))
+        cands.extend(conclusion_terminators(doc))
         return _paired(resolve_triggers(cands), doc)
 
     def __call__(self, doc: Doc) -> Doc:
