@@ -776,3 +776,9 @@ def test_weakness_of_one_side_is_a_hemiparesis(nlp) -> None:  # type: ignore[no-
     (weak,) = _findings(nlp, "He presented with sudden left-sided weakness.")
     assert weak.concept == "rg:Hemiparesis" and weak.laterality is Laterality.LEFT
     assert "rg:Hemiparesis" not in _concepts(nlp, "He reports weakness of the left leg.")
+
+
+def test_an_aneurysmal_dilatation_of_the_bowel_is_a_dilated_bowel(nlp) -> None:  # type: ignore[no-untyped-def]
+    assert "rg:SmallBowelDilatation" in _concepts(nlp, "There is aneurysmal dilatation of the small bowel.")
+    assert "rg:Aneurysm" in _concepts(nlp, "An aneurysm of the superior mesenteric artery.")
+    assert "rg:Aneurysm" in _concepts(nlp, "An aneurysm in the brain.")

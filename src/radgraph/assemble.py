@@ -187,6 +187,14 @@ def _own_sites(concept: Curie, onto: Ontology) -> list[Curie]:
     return []
 
 
+def _hollow_viscus(site: Curie, onto: Ontology) -> bool:
+    """Tell whether a site is part of the bowel, biliary or urinary tract, where no vessel's aneurysm is named."""
+    return site in onto and any(satisfies(site, t, LOCATED_IN, onto) for t in _VISCERA)
+
+
+_VISCERA = ("rg:GastrointestinalTract", "rg:BiliaryTree", "rg:UrinaryTract")
+
+
 #: A side of the body named right before a symptom ("left-sided weakness", "right sided").
 _ONE_SIDE = re.compile(r"\b(?:left|right)[- ]sided\s+$", re.I)
 
@@ -202,6 +210,10 @@ def _finalize(d: _Draft, onto: Ontology, text: str) -> Finding:
     concept0 = d.concept
     if concept0 == "rg:Enlargement" and any(onto.is_a(x, t) for x in d.sites for t in _TUBES if x in onto):
         concept0 = Curie("rg:Dilatation")  # an enlarged vessel or duct is a dilated one
+    if concept0 == "rg:Aneurysm" and any(_hollow_viscus(x, onto) for x in d.sites) and not any(
+        satisfies(x, t, LOCATED_IN, onto) for x in d.sites if x in onto for t in ("rg:BloodVessel", "rg:Heart")
+    ):
+        concept0 = Curie("rg:Dilatation")  # "aneurysmal dilatation of the small bowel": a dilated bowel, no vessel
     if concept0 == "rg:MuscleWeakness" and not d.sites and _ONE_SIDE.search(text, max(0, m.start - 16), m.start):
         concept0 = Curie("rg:Hemiparesis")  # "left-sided weakness": weakness of one side of the body
     match = refine(concept0, qualifiers, onto)
