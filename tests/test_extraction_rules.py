@@ -432,6 +432,9 @@ def test_a_heterogeneous_signal_said_of_a_lesion_only_qualifies_it(nlp) -> None:
         # a negation ends at the comma before the conclusion drawn, which keeps its own context
         ("Imperceptible walls and no enhancement, indicating a simple cyst.", "rg:SimpleCyst", Assertion.PRESENT),
         ("There is no enhancement, suggesting a cyst.", "rg:Cyst", Assertion.UNCERTAIN),
+        # a condition reaches the end of a longer clause
+        ("It is unknown if he had any of the other symptoms of the syndrome, such as acute mental status changes.",
+         "rg:AlteredMentalStatus", Assertion.UNCERTAIN),
         # a denial covers a long review of systems; "suggested" questions what follows, "suggested by" does not
         ("She denies trauma, recent increases in activity, pain worse at night, recent illness, fevers, chills, new "
          "sexual contacts or a vesicular rash.", "rg:SkinRash", Assertion.ABSENT),
