@@ -691,9 +691,7 @@ def _share_object(heads: list[_Draft], text: str) -> None:
     for h, n in zip(verbs, verbs[1:], strict=False):
         if h.sites or not n.sites or not _VERB_AND.match(text[h.mention.end : n.mention.start]):
             continue
-        h.sites.extend(n.sites)
-        if not h.laterality:
-            h.laterality.extend(n.laterality)
+        _take_place(h, n)
 
 
 #: Symptom adjectives that say where they are through the noun they qualify ("a painless lump in her left breast").
@@ -712,9 +710,14 @@ def _share_symptom_site(heads: list[_Draft], text: str) -> None:
             continue
         n = min(after, key=lambda d: d.mention.start)
         if n.sites and _ADJECTIVE_GAP.match(text[h.mention.end : n.mention.start]):
-            h.sites.extend(n.sites)
-            if not h.laterality:
-                h.laterality.extend(n.laterality)
+            _take_place(h, n)
+
+
+def _take_place(h: _Draft, n: _Draft) -> None:
+    """Give a finding with no site the sites of another, and its side unless it has one."""
+    h.sites.extend(n.sites)
+    if not h.laterality:
+        h.laterality.extend(n.laterality)
 
 
 #: Regions too broad to place a finding an examination of them shows.

@@ -283,28 +283,28 @@ _OPEN = get_string_id("(")
 _CLOSE = get_string_id(")")
 
 
+def _regex_triggers(
+    doc: Doc, text: str, pattern: re.Pattern[str], rule: ContextRule, group: int | str = 0
+) -> list[Trigger]:
+    """One trigger of *rule* over the tokens of each match of *pattern* (or of its *group*) in the text."""
+    out: list[Trigger] = []
+    for m in pattern.finditer(text):
+        span = doc.char_span(m.start(group), m.end(group), alignment_mode="expand")
+        if span is not None:
+            out.append(Trigger(span.start, span.end, rule))
+    return out
+
+
 def clause_terminators(doc: Doc) -> list[Trigger]:
     """Terminators at ", and" that opens a new clause (see ``_NEW_CLAUSE``)."""
     text = doc_text(doc)
-    if ", and" not in text:
-        return []
-    out: list[Trigger] = []
-    for m in _NEW_CLAUSE.finditer(text):
-        span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
-        if span is not None:
-            out.append(Trigger(span.start, span.end, CLAUSE_RULE))
-    return out
+    return _regex_triggers(doc, text, _NEW_CLAUSE, CLAUSE_RULE) if ", and" in text else []
 
 
 def conclusion_terminators(doc: Doc) -> list[Trigger]:
     """Terminators at the comma before a conclusion (see ``_CONCLUSION``)."""
     text = doc_text(doc)
-    out: list[Trigger] = []
-    for m in _CONCLUSION.finditer(text):
-        span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
-        if span is not None:
-            out.append(Trigger(span.start, span.end, CONCLUSION_RULE))
-    return out
+    return _regex_triggers(doc, text, _CONCLUSION, CONCLUSION_RULE) if "," in text else []
 
 
 def differential_triggers(doc: Doc) -> list[Trigger]:
@@ -313,12 +313,7 @@ def differential_triggers(doc: Doc) -> list[Trigger]:
     lowered = text.lower()
     if "differential" not in lowered and "ddx" not in lowered:
         return []
-    out: list[Trigger] = []
-    for m in _DIFFERENTIAL_OF.finditer(text):
-        span = doc.char_span(m.start("verb"), m.end("verb"), alignment_mode="expand")
-        if span is not None:
-            out.append(Trigger(span.start, span.end, DIFFERENTIAL_RULE))
-    return out
+    return _regex_triggers(doc, text, _DIFFERENTIAL_OF, DIFFERENTIAL_RULE, group="verb")
 
 
 def family_triggers(doc: Doc) -> list[Trigger]:
