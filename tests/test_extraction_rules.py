@@ -785,3 +785,19 @@ def test_an_aneurysmal_dilatation_of_the_bowel_is_a_dilated_bowel(nlp) -> None: 
     assert "rg:SmallBowelDilatation" in _concepts(nlp, "There is aneurysmal dilatation of the small bowel.")
     assert "rg:Aneurysm" in _concepts(nlp, "An aneurysm of the superior mesenteric artery.")
     assert "rg:Aneurysm" in _concepts(nlp, "An aneurysm in the brain.")
+
+
+def test_a_partial_resolution_leaves_the_finding_present(nlp) -> None:  # type: ignore[no-untyped-def]
+    assert _concepts(nlp, "Partial resolution of the retrocardiac opacity.") == {"rg:Opacity": Assertion.PRESENT}
+    assert _concepts(nlp, "The opacity has partially resolved.") == {"rg:Opacity": Assertion.PRESENT}
+    assert _concepts(nlp, "Complete resolution of the retrocardiac opacity.") == {"rg:Opacity": Assertion.ABSENT}
+
+
+def test_thinning_occlusion_density_and_metabolism_words(nlp) -> None:  # type: ignore[no-untyped-def]
+    assert "rg:CorticalThinning" in _concepts(nlp, "The bony cortex is thinned over the lesion.")
+    assert "rg:Thinning" in _concepts(nlp, "There is thinning of the anterior talofibular ligament.")
+    assert "rg:ArterialOcclusion" in _concepts(nlp, "The superior mesenteric artery is occluded at its origin.")
+    assert "rg:HyperdenseLesion" in _concepts(nlp, "Increased densities in the anterior mediastinum.")
+    assert "rg:IncreasedFDGUptake" in _concepts(nlp, "Focal increased FDG metabolism in the distal oesophagus.")
+    found = _concepts(nlp, "Axial T2 images show high intensity signal between the gastrocnemius and the soleus.")
+    assert "rg:T2Hyperintensity" in found

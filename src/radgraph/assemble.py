@@ -385,7 +385,9 @@ def _own_sequences(m: Mention, ms: Sequence[Mention], text: str) -> list[Mention
 
 #: Participles that name a finding only together with the structure they describe ("the spleen is
 #: enlarged"); with no site they say nothing, and right before a finding they only qualify it.
-_PARTICIPLES = frozenset({"enlarged", "dilated", "distended", "expansile", "widened", "dilate", "dilates", "enlarges"})
+_PARTICIPLES = frozenset(
+    {"enlarged", "dilated", "distended", "expansile", "widened", "dilate", "dilates", "enlarges", "thinned"}
+)
 #: Findings that, bare and in a textbook sentence, name the disease itself ("these lesions"), not a finding.
 _BARE = frozenset({"rg:Lesion", "rg:Mass", "rg:Nodule", "rg:SoftTissueMass"})
 
