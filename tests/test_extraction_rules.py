@@ -801,3 +801,18 @@ def test_thinning_occlusion_density_and_metabolism_words(nlp) -> None:  # type: 
     assert "rg:IncreasedFDGUptake" in _concepts(nlp, "Focal increased FDG metabolism in the distal oesophagus.")
     found = _concepts(nlp, "Axial T2 images show high intensity signal between the gastrocnemius and the soleus.")
     assert "rg:T2Hyperintensity" in found
+
+
+def test_secondary_to_is_no_metastasis_but_secondaries_are(nlp) -> None:  # type: ignore[no-untyped-def]
+    def diagnoses(text: str) -> set[str]:
+        return {d.concept for d in extract(nlp, Report("t", "Findings\n\n" + text)).diagnoses}
+
+    assert "rg:Metastasis" not in diagnoses("Decreased range of motion secondary to pain.")
+    assert "rg:BoneMetastasis" in diagnoses("Bone secondaries are seen in the spine.")
+
+
+def test_a_negation_ends_where_and_opens_a_new_predicate(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _concepts(nlp, "He had no neurologic symptoms and had a palpable mass over the right hip.")
+    assert found["rg:NeurologicSymptom"] is Assertion.ABSENT
+    assert [a for c, a in found.items() if c != "rg:NeurologicSymptom"] == [Assertion.PRESENT]
+    assert _concepts(nlp, "No fever and has a cough.") == {"rg:Fever": Assertion.ABSENT, "rg:Cough": Assertion.PRESENT}

@@ -17,6 +17,7 @@ from functools import lru_cache
 _IRREGULAR = {
     "foci": "focus",
     "metastases": "metastasis",
+    "secondaries": "metastasis",  # so that the adjective "secondary" is not read as a plural of it
     "diagnoses": "diagnosis",
     "hila": "hilum",
     "hilae": "hilum",
