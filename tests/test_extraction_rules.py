@@ -816,3 +816,14 @@ def test_a_negation_ends_where_and_opens_a_new_predicate(nlp) -> None:  # type: 
     assert found["rg:NeurologicSymptom"] is Assertion.ABSENT
     assert [a for c, a in found.items() if c != "rg:NeurologicSymptom"] == [Assertion.PRESENT]
     assert _concepts(nlp, "No fever and has a cough.") == {"rg:Fever": Assertion.ABSENT, "rg:Cough": Assertion.PRESENT}
+
+
+def test_what_is_looked_for_is_uncertain_but_the_symptom_worked_up_is_present(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _concepts(nlp, "Radiographs are obtained to look for calcifications and paravertebral masses.")
+    assert found == {"rg:Calcification": Assertion.UNCERTAIN, "rg:ParavertebralMass": Assertion.UNCERTAIN}
+    assert _concepts(nlp, "Groin examination with evaluation for a large hematoma.") == {
+        "rg:Hematoma": Assertion.UNCERTAIN}
+    assert _concepts(nlp, "She came for MRI evaluation for symptoms of headache.") == {
+        "rg:Headache": Assertion.PRESENT}
+    assert _concepts(nlp, "CT was ordered looking for other causes of abdominal pain.") == {
+        "rg:AbdominalPain": Assertion.PRESENT}
