@@ -827,3 +827,21 @@ def test_what_is_looked_for_is_uncertain_but_the_symptom_worked_up_is_present(nl
         "rg:Headache": Assertion.PRESENT}
     assert _concepts(nlp, "CT was ordered looking for other causes of abdominal pain.") == {
         "rg:AbdominalPain": Assertion.PRESENT}
+
+
+def test_low_t1_signal_of_marrow_is_a_low_marrow_signal(nlp) -> None:  # type: ignore[no-untyped-def]
+    (f,) = _findings(nlp, "There is diffuse low T1 signal replacing the entire vertebral body.")
+    assert f.concept == "rg:LowMarrowSignal" and f.sequence is not None
+    assert "rg:LowMarrowSignal" in _concepts(nlp, "The bone marrow is T1 hypointense.")
+    assert "rg:T1Hypointensity" in _concepts(nlp, "A band-like zone of low T1 signal in L1.")
+    assert _concepts(nlp, "Fatigue-type stress fractures of the metatarsals.") == {
+        "rg:StressFracture": Assertion.PRESENT}
+
+
+def test_a_definite_mention_in_a_new_place_is_a_new_finding(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _findings(nlp, "The commonest site is the metatarsals (march fracture). These calcaneal stress fractures"
+                           " are vertical.")  # fmt: skip
+    assert [(f.concept, [s.concept for s in f.sites]) for f in found] == [
+        ("rg:StressFracture", ["rg:Metatarsal"]), ("rg:StressFracture", ["rg:Calcaneus"])]
+    # the same place named again is the same finding
+    assert len(_findings(nlp, "A stress fracture of the calcaneus. The calcaneal stress fracture is vertical.")) == 1

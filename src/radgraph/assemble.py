@@ -199,6 +199,10 @@ _VISCERA = ("rg:GastrointestinalTract", "rg:BiliaryTree", "rg:UrinaryTract")
 _ONE_SIDE = re.compile(r"\b(?:left|right)[- ]sided\s+$", re.I)
 
 
+#: After a signal: it takes the place of the tissue there ("low T1 signal replacing the vertebral body").
+_REPLACING = re.compile(r"\s+(?:that\s+|which\s+)?replac(?:ing|es|ed)\b", re.I)
+
+
 def _finalize(d: _Draft, onto: Ontology, text: str) -> Finding:
     m = d.mention
     qualifiers: dict[str, list[Curie]] = {
@@ -216,6 +220,13 @@ def _finalize(d: _Draft, onto: Ontology, text: str) -> Finding:
         concept0 = Curie("rg:Dilatation")  # "aneurysmal dilatation of the small bowel": a dilated bowel, no vessel
     if concept0 == "rg:MuscleWeakness" and not d.sites and _ONE_SIDE.search(text, max(0, m.start - 16), m.start):
         concept0 = Curie("rg:Hemiparesis")  # "left-sided weakness": weakness of one side of the body
+    if concept0 == "rg:T1Hypointensity" and (
+        any(satisfies(x, "rg:BoneMarrow", LOCATED_IN, onto) for x in d.sites if x in onto)
+        or _REPLACING.match(text, m.end)
+    ):  # "low T1 signal replacing the marrow (or a vertebral body)": marrow darker than it should be on T1
+        concept0 = Curie("rg:LowMarrowSignal")
+        if "rg:T1Weighted" not in d.sequences:
+            d.sequences.append(Curie("rg:T1Weighted"))
     match = refine(concept0, qualifiers, onto)
     concept, rule = match.curie, d.rule if match.rule_id == "lexicon" else match.rule_id
     implied = implied_qualifiers(concept, onto)
@@ -471,6 +482,22 @@ def _refers_to(anaphor: Mention, antecedent: _Draft, onto: Ontology) -> bool:
     return anaphor.concept in _BARE and lesion
 
 
+def _new_place(before: Mention | None, anaphor: Mention, antecedent: _Draft, text: str, onto: Ontology) -> bool:
+    """Tell whether a definite mention names its own site, one its antecedent is not in.
+
+    "The most common site is the metatarsals (march fracture) ... These calcaneal stress fractures": a fracture of
+    another bone, not the march fracture again.
+    """
+    if before is None or before.kind is not ConceptKind.SITE or text[before.end : anaphor.start].strip():
+        return False
+    here = before.concept
+    return bool(antecedent.sites) and not any(
+        satisfies(s, here, LOCATED_IN, onto) or satisfies(here, s, LOCATED_IN, onto)
+        for s in antecedent.sites
+        if s in onto
+    )
+
+
 #: Nouns that only hold the finding named after them: "a focus of restricted diffusion", "areas of low density".
 _CONTAINERS = frozenset({"focus", "foci", "area", "areas", "region", "regions", "zone", "zones", "spot", "spots"})
 _CONTAINER_GAP = re.compile(r"^\s+of\s+(?:[\w-]+\s+){0,3}$", re.I)
@@ -510,7 +537,7 @@ def _sentence_findings(
                 continue
             if m.anaphoric:
                 ante = next((d for d in reversed(earlier + heads) if _refers_to(m, d, onto)), None)
-                if ante is not None:
+                if ante is not None and not _new_place(ms[i - 1] if i else None, m, ante, text, onto):
                     anaphors.append((m, ante))
                     continue
             heads.append(_Draft(m, m.concept, rule=m.rule_id if m.rule_id.startswith(MEASURED_RULE) else "lexicon"))
