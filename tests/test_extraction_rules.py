@@ -845,3 +845,9 @@ def test_a_definite_mention_in_a_new_place_is_a_new_finding(nlp) -> None:  # typ
         ("rg:StressFracture", ["rg:Metatarsal"]), ("rg:StressFracture", ["rg:Calcaneus"])]
     # the same place named again is the same finding
     assert len(_findings(nlp, "A stress fracture of the calcaneus. The calcaneal stress fracture is vertical.")) == 1
+
+
+def test_common_misspellings_are_read_as_the_word(nlp) -> None:  # type: ignore[no-untyped-def]
+    assert "rg:SaccularAneurysm" in _concepts(nlp, "There is a saccular aneurism of the basilar tip.")
+    assert "rg:Agenesis" in _concepts(nlp, "Conjenital absence of the left kidney.")
+    assert "rg:HypoechoicLesion" in _concepts(nlp, "A hypoechogenic lesion in the thyroid.")

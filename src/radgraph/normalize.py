@@ -87,6 +87,23 @@ _MISSPELT = {
     "efect": "effect",
     "luceny": "lucency",
     "lucensy": "lucency",
+    "collosum": "callosum",
+    "conjenital": "congenital",
+    "spongioform": "spongiform",
+    "intramedulary": "intramedullary",
+    "embyronal": "embryonal",
+    "aquired": "acquired",
+    "suseptibility": "susceptibility",
+    "protusion": "protrusion",
+    "menigioma": "meningioma",
+    "menigiomas": "meningiomas",
+    "metastisis": "metastasis",
+    "aneurism": "aneurysm",
+    "aneurisms": "aneurysms",
+    "azygous": "azygos",
+    "paranchyma": "parenchyma",
+    "hypoechogenic": "hypoechoic",
+    "hyperechogenic": "hyperechoic",
 }
 
 # British spellings to American, applied to word stems.
