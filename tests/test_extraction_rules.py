@@ -851,3 +851,10 @@ def test_common_misspellings_are_read_as_the_word(nlp) -> None:  # type: ignore[
     assert "rg:SaccularAneurysm" in _concepts(nlp, "There is a saccular aneurism of the basilar tip.")
     assert "rg:Agenesis" in _concepts(nlp, "Conjenital absence of the left kidney.")
     assert "rg:HypoechoicLesion" in _concepts(nlp, "A hypoechogenic lesion in the thyroid.")
+
+
+def test_preserved_height_foci_and_silhouetting(nlp) -> None:  # type: ignore[no-untyped-def]
+    assert _concepts(nlp, "The vertebral body height is preserved.") == {"rg:VertebralCollapse": Assertion.ABSENT}
+    assert _concepts(nlp, "A sclerotic focus in the distal humeral metaphysis.") == {
+        "rg:ScleroticLesion": Assertion.PRESENT}
+    assert "rg:SilhouetteSign" in _concepts(nlp, "Silhouetting of the left hemidiaphragm.")
