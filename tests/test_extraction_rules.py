@@ -858,3 +858,11 @@ def test_preserved_height_foci_and_silhouetting(nlp) -> None:  # type: ignore[no
     assert _concepts(nlp, "A sclerotic focus in the distal humeral metaphysis.") == {
         "rg:ScleroticLesion": Assertion.PRESENT}
     assert "rg:SilhouetteSign" in _concepts(nlp, "Silhouetting of the left hemidiaphragm.")
+
+
+def test_a_final_diagnosis_the_differential_listed_keeps_both_roles(nlp) -> None:  # type: ignore[no-untyped-def]
+    text = ("History\n\nAnkle pain after running.\n\nDifferential Diagnosis\n\nStress fracture\nAnkle sprain\n\n"
+            "Case Diagnosis\n\nStress fracture\n")  # fmt: skip
+    roles = sorted((d.concept, d.role.value) for d in extract(nlp, Report("t", text)).diagnoses)
+    assert ("rg:StressFracture", "final") in roles and ("rg:StressFracture", "differential") in roles
+    assert [r for c, r in roles if c == "rg:StressFracture"].count("differential") == 1

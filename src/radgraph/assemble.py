@@ -1492,11 +1492,19 @@ def _carry_site(
 
 
 def _dedupe(diagnoses: Sequence[DiagnosisMention]) -> list[DiagnosisMention]:
-    """Keep one mention per concept and subject: the strongest role, then the first in the text."""
+    """Keep one mention per concept and subject: the strongest role, then the first in the text.
+
+    A final diagnosis that the differential list named keeps that mention too: the reader had it on the list.
+    """
     best: dict[tuple[Curie, Subject], DiagnosisMention] = {}
+    listed: dict[tuple[Curie, Subject], DiagnosisMention] = {}
     for d in diagnoses:
         key = (d.concept, d.subject)  # the patient's own disease is kept beside a relative's
         cur = best.get(key)
         if cur is None or (_ROLE_ORDER[d.role], d.start) < (_ROLE_ORDER[cur.role], cur.start):
             best[key] = d
-    return sorted(best.values(), key=lambda d: (_ROLE_ORDER[d.role], d.start))
+        if d.role is Role.DIFFERENTIAL and key not in listed:
+            listed[key] = d
+    kept = list(best.values())
+    kept.extend(d for key, d in listed.items() if best[key].role is Role.FINAL)
+    return sorted(kept, key=lambda d: (_ROLE_ORDER[d.role], d.start))
