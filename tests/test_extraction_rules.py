@@ -866,3 +866,11 @@ def test_a_final_diagnosis_the_differential_listed_keeps_both_roles(nlp) -> None
     roles = sorted((d.concept, d.role.value) for d in extract(nlp, Report("t", text)).diagnoses)
     assert ("rg:StressFracture", "final") in roles and ("rg:StressFracture", "differential") in roles
     assert [r for c, r in roles if c == "rg:StressFracture"].count("differential") == 1
+
+
+def test_a_differential_list_with_double_dashes_and_shorthand(nlp) -> None:  # type: ignore[no-untyped-def]
+    text = ("Differential Diagnosis\n\n--Left ventricular noncompaction\n--Dilated cardiomyopathy\n--Hamartoma\n"
+            "--Pneumocystis carinii\n--Primary pulmonary malignancy\nMets\n")  # fmt: skip
+    found = {d.concept for d in extract(nlp, Report("t", text)).diagnoses if d.role.value == "differential"}
+    assert found == {"rg:LeftVentricularNoncompaction", "rg:DilatedCardiomyopathy", "rg:Hamartoma",
+                     "rg:PneumocystisPneumonia", "rg:LungCancer", "rg:Metastasis"}  # fmt: skip

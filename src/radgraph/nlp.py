@@ -62,8 +62,8 @@ _INFIXES = (
 )
 
 
-#: Extra prefixes: a list item's dash before a word ("-ataxia", "-facial pain").
-_PREFIXES = (r"-(?=[A-Za-z])",)
+#: Extra prefixes: a list item's dash or dashes before a word ("-ataxia", "--dilated cardiomyopathy").
+_PREFIXES = (r"-+(?=[A-Za-z])",)
 
 #: Extra suffixes: a dash hanging after a word or level ("Lobar Emphysema- radiographic findings", "T11- T12").
 #: A sentence's full stop after a ratio unit or shorthand ("10^9/L.", "mg/dL.", "no m/r/g.").

@@ -101,6 +101,7 @@ _MISSPELT = {
     "aneurism": "aneurysm",
     "aneurisms": "aneurysms",
     "azygous": "azygos",
+    "subpendymoma": "subependymoma",
     "paranchyma": "parenchyma",
     "hypoechogenic": "hypoechoic",
     "hyperechogenic": "hyperechoic",
