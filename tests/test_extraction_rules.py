@@ -874,3 +874,17 @@ def test_a_differential_list_with_double_dashes_and_shorthand(nlp) -> None:  # t
     found = {d.concept for d in extract(nlp, Report("t", text)).diagnoses if d.role.value == "differential"}
     assert found == {"rg:LeftVentricularNoncompaction", "rg:DilatedCardiomyopathy", "rg:Hamartoma",
                      "rg:PneumocystisPneumonia", "rg:LungCancer", "rg:Metastasis"}  # fmt: skip
+
+
+def test_a_differential_diagnosis_is_placed_in_the_organ_of_the_case(nlp) -> None:  # type: ignore[no-untyped-def]
+    def differential(findings: str, final: str) -> set[str]:
+        text = (f"Findings\n\n{findings}\n\nDifferential Diagnosis\n\nMetastasis\nLymphoma\n\n"
+                f"Case Diagnosis\n\n{final}\n")  # fmt: skip
+        return {d.concept for d in extract(nlp, Report("t", text)).diagnoses if d.role.value == "differential"}
+
+    assert "rg:BoneMetastasis" in differential("A lytic lesion of the distal femur with periosteal reaction.",
+                                               "Osteosarcoma")  # fmt: skip
+    assert "rg:LiverMetastasis" in differential("A 3 cm hypervascular mass in the right lobe of the liver.",
+                                                "Hepatocellular carcinoma")  # fmt: skip
+    # with no finding of the patient in the organ, the name stays as written
+    assert "rg:Metastasis" in differential("No abnormality is seen.", "Osteosarcoma")

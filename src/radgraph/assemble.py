@@ -20,8 +20,9 @@ Pure code over :class:`~radgraph.model.Mention` records (no spaCy). Per sentence
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from radgraph.concepts import LOCATED_IN, implied_qualifiers, refine, satisfies
 from radgraph.model import (
@@ -1329,8 +1330,78 @@ def assemble(
             statements.append(
                 GenericStatement(lo, hi, text[lo:hi], tuple(_uniq(sentence_dx or topic)), tuple(generic))
             )
-    diagnoses = _dedupe(diagnoses)
+    diagnoses = _dedupe(_organ_differentials(diagnoses, topic_sites, onto))
     return findings, diagnoses, statements
+
+
+#: Classes too broad to say where a disease is ("neoplasm", "disease").
+_UNPLACED = frozenset({"rg:Disease", "rg:Neoplasm", "rg:MalignantNeoplasm", "rg:BenignNeoplasm", "rg:Condition"})
+
+
+def _site_named(curie: Curie, onto: Ontology, memo: dict[Hashable, Any]) -> Curie | None:
+    """The site that opens a class's name, if the rest of the name is a parent's name ("brain metastasis")."""
+    key = ("site-named", curie)
+    if key not in memo:
+        found: Curie | None = None
+        label = onto.label(curie).lower()
+        for p in onto.parents(curie):
+            head = onto.label(p).lower()
+            if label.endswith(" " + head):
+                site = onto.lookup(label[: -len(head)].strip(), strict=False)
+                if site is not None and onto.kind(site) is ConceptKind.SITE:
+                    found = site
+                    break
+        memo[key] = found
+    return memo[key]  # type: ignore[no-any-return]
+
+
+def _organ_classes(curie: Curie, onto: Ontology, memo: dict[Hashable, Any]) -> frozenset[Curie]:
+    """The ancestors of a disease that are named by a site ("CNS neoplasm", "liver neoplasm")."""
+    key = ("organ-classes", curie)
+    if key not in memo:
+        memo[key] = frozenset(a for a in onto.ancestors(curie, include_self=True)
+                              if a not in _UNPLACED and _site_named(a, onto, memo) is not None)  # fmt: skip
+    return memo[key]  # type: ignore[no-any-return]
+
+
+def _organ_differentials(
+    diagnoses: list[DiagnosisMention], topic_sites: Sequence[tuple[Curie, Curie]], onto: Ontology
+) -> list[DiagnosisMention]:
+    """Place a differential diagnosis named without an organ in the organ of the case's final diagnosis.
+
+    A differential is drawn up for the lesion the case is about: "metastasis" in the differential of a meningioma is a
+    brain metastasis, and in that of an osteosarcoma a bone metastasis. The organ-named kind of the disease ("brain
+    metastasis") must share an organ class ("CNS neoplasm") with the final diagnosis, and its organ must hold some of
+    the patient's findings; when two kinds qualify (a brain or a leptomeningeal metastasis), the one whose organ holds
+    more of them wins, and a tie keeps the name as written.
+    """
+    finals = [d.concept for d in diagnoses if d.role is Role.FINAL and d.assertion is Assertion.PRESENT]
+    if not finals or not any(d.role is Role.DIFFERENTIAL for d in diagnoses):
+        return diagnoses
+    memo = onto.memo("organ-differentials")
+    organs = frozenset().union(*(_organ_classes(f, onto, memo) for f in finals))
+    if not organs:
+        return diagnoses
+    out: list[DiagnosisMention] = []
+    for d in diagnoses:
+        if d.role is not Role.DIFFERENTIAL or d.concept in finals or _organ_classes(d.concept, onto, memo) & organs:
+            out.append(d)
+            continue
+        scored: list[tuple[int, int, Curie]] = []
+        for child in onto.children(d.concept):
+            site = _site_named(child, onto, memo)
+            shared = (_organ_classes(child, onto, memo) & organs) - onto.ancestors(d.concept, include_self=True)
+            if site is None or not shared or not onto.label(child).lower().endswith(onto.label(d.concept).lower()):
+                continue
+            held = sum(1 for _, s in topic_sites if s in onto and satisfies(s, site, LOCATED_IN, onto))
+            if held:
+                scored.append((max(onto.depth(a) for a in shared), held, child))
+        best = max(scored, default=None)
+        if best is None or sum(1 for x in scored if x[:2] == best[:2]) > 1:
+            out.append(d)
+            continue
+        out.append(replace(d, concept=best[2], label=onto.label(best[2])))
+    return out
 
 
 #: Between two findings offered as alternatives: "or", ", or", "and/or".
