@@ -147,7 +147,7 @@ def test_a_side_abbreviated_in_a_sites_name(nlp, text: str, site: str) -> None: 
         ("The mass is T1 and T2 hyperintense.", {"rg:Mass", "rg:T1Hyperintensity", "rg:T2Hyperintensity"}),
         ("Low signal on T1WI and high signal on T2WI.", {"rg:T1Hypointensity", "rg:T2Hyperintensity"}),
         # each sequence keeps its own signal; a comma ends another phrase
-        ("Low T1 and high T2 signal.", {"rg:T2Hyperintensity"}),
+        ("Low T1 and high T2 signal.", {"rg:T1Hypointensity", "rg:T2Hyperintensity"}),
         ("Enhancement with gadolinium on T1, T2 hyperintensity.", {"rg:ContrastEnhancement", "rg:T2Hyperintensity"}),
         # a compound sequence names one finding
         ("Low signal intensity on T2 weighted fat suppressed images.", {"rg:T2Hypointensity"}),
@@ -888,3 +888,46 @@ def test_a_differential_diagnosis_is_placed_in_the_organ_of_the_case(nlp) -> Non
                                                 "Hepatocellular carcinoma")  # fmt: skip
     # with no finding of the patient in the organ, the name stays as written
     assert "rg:Metastasis" in differential("No abnormality is seen.", "Osteosarcoma")
+
+
+def test_the_growth_of_a_lesion_is_an_enlargement(nlp) -> None:  # type: ignore[no-untyped-def]
+    assert _concepts(nlp, "The nodule has grown since the prior study.") == {
+        "rg:Nodule": Assertion.PRESENT, "rg:Enlargement": Assertion.PRESENT}
+    assert "rg:Enlargement" in _concepts(nlp, "The stenosis worsens as the tumor enlarges.")
+    assert "rg:Splenomegaly" in _concepts(nlp, "Interval increase in size of the spleen.")
+    # growth said of no lesion, or of a lump in a history, is no finding of its own
+    assert _concepts(nlp, "Tumors that grow slowly.") == {"rg:Mass": Assertion.PRESENT}
+    assert "rg:Enlargement" not in _concepts(nlp, "The child grew normally.")
+    (mass, growth) = _findings(nlp, "A mass of the distal right clavicle, slowly increasing in size.")
+    assert mass.concept == "rg:BoneMass" and growth.concept == "rg:Enlargement" and not growth.sites
+
+
+def test_outline_after_with_ballooned_bone_and_fresh_blood(nlp) -> None:  # type: ignore[no-untyped-def]
+    assert "rg:SpiculatedMass" in _concepts(nlp, "An irregular, high-density mass with spiculated margins.")
+    assert "rg:SpiculatedMass" in _concepts(nlp, "The mass has spiculated margins.")
+    assert "rg:ExpansileLyticLesion" in _concepts(nlp, "Radiographs show a lytic, ballooned lesion of the rib.")
+    assert "rg:CorticalThinning" in _concepts(nlp, "There is adjacent bone thinning.")
+    assert "rg:AcuteHemorrhage" in _concepts(nlp, "Fresh hemorrhage is present in the ventricle.")
+
+
+def test_signal_shorthand_oedematous_and_intrarenal(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _concepts(nlp, "The lesion has low T1, high T2 and some enhancement.")
+    assert found.get("rg:T1Hypointensity") is Assertion.PRESENT and found.get("rg:T2Hyperintensity") is Assertion.PRESENT
+    assert "rg:BoneMarrowEdema" in _concepts(nlp, "L1 shows an oedematous band in the vertebral body marrow.")
+    assert "rg:RenalMass" in _concepts(nlp, "A large heterogeneous solid intrarenal mass.")
+
+
+def test_a_compressed_or_effaced_structure_is_mass_effect_on_it(nlp) -> None:  # type: ignore[no-untyped-def]
+    assert _concepts(nlp, "The spinal cord is compressed.") == {"rg:SpinalCordCompression": Assertion.PRESENT}
+    assert _concepts(nlp, "The sulci are effaced.") == {"rg:SulcalEffacement": Assertion.PRESENT}
+    assert _concepts(nlp, "The fourth ventricle is not compressed.") == {"rg:VentricularEffacement": Assertion.ABSENT}
+    assert _concepts(nlp, "Compressed air was used.") == {}
+    assert _concepts(nlp, "A mass in consolidated but non compressed lung.").get("rg:MassEffect") is Assertion.ABSENT
+
+
+def test_angiography_is_a_technique_and_what_cannot_be_told_apart_is_uncertain(nlp) -> None:  # type: ignore[no-untyped-def]
+    assert _concepts(nlp, "Time-of-flight and contrast enhanced MRA of the neck.") == {}
+    found = _concepts(nlp, "The CT does not allow differentiation of tumor from hemorrhagic consolidation.")
+    assert set(found.values()) == {Assertion.UNCERTAIN} and "rg:Consolidation" in found
+    assert _concepts(nlp, "It is difficult to distinguish tumor from abscess.") == {
+        "rg:Mass": Assertion.UNCERTAIN, "rg:Abscess": Assertion.UNCERTAIN}

@@ -138,6 +138,8 @@ def _nearest(text: str, mod: Mention, heads: Sequence[_Draft]) -> _Draft | None:
     for h in heads:
         if _gap(text, mod, h.mention) > _ATTACH_WINDOW:
             continue
+        if mod.end <= h.mention.start and _GROWTH.match(h.mention.text):
+            continue  # growth takes the place named after it ("increase in size of the spleen"), not before
         gap = _distance(text, mod, h.mention)
         # a modifier right before a head qualifies it; otherwise the nearer head wins
         before = 0 if mod.end <= h.mention.start else 1
@@ -398,8 +400,13 @@ def _own_sequences(m: Mention, ms: Sequence[Mention], text: str) -> list[Mention
 #: Participles that name a finding only together with the structure they describe ("the spleen is
 #: enlarged"); with no site they say nothing, and right before a finding they only qualify it.
 _PARTICIPLES = frozenset(
-    {"enlarged", "dilated", "distended", "expansile", "widened", "dilate", "dilates", "enlarges", "thinned"}
+    {"enlarged", "dilated", "distended", "expansile", "ballooned", "widened", "dilate", "dilates", "enlarges", "thinned",
+     "grew", "grows", "grown", "compressed", "effaced"}
 )
+#: Verbs of growth that name a finding only when a lesion is their subject ("the nodule has grown").
+_GROWTH_VERBS = frozenset({"grew", "grows", "grown"})
+#: Between a lesion and a verb of growth said of it: "the tumour enlarges", "the nodule has grown", "the mass grew".
+_GROWS = re.compile(r"^\s+(?:has\s+|have\s+|had\s+)?(?:[a-z]+ly\s+)?$", re.I)
 #: Findings that, bare and in a textbook sentence, name the disease itself ("these lesions"), not a finding.
 _BARE = frozenset({"rg:Lesion", "rg:Mass", "rg:Nodule", "rg:SoftTissueMass"})
 
@@ -672,7 +679,7 @@ def _sentence_findings(
     heads.extend(_coordinated_sequences(plain, ms, text, onto))
     _share_symptom_site(heads, text)
     _share_object(heads, text)
-    return [h for h in heads if not _idle_participle(h, heads, text) and not _anatomic_course(h, heads, ms, text)]
+    return [h for h in heads if not _idle_participle(h, heads, ms, text) and not _anatomic_course(h, heads, ms, text)]
 
 
 #: Findings that, placed in a pedicle, lamina or other part of the vertebral arch, involve the posterior elements.
@@ -835,6 +842,10 @@ _COPULA = re.compile(
 )
 
 
+#: A descriptor of a finding's outline after "with": "a mass with spiculated margins" is a spiculated mass.
+_WITH_OUTLINE = re.compile(r"^\s+(?:with|has|have|had|shows?|showed|demonstrates?|demonstrated)\s+$", re.I)
+_OUTLINE = re.compile(r"\b(?:margins?|borders?|contours?|outlines?|edges?)$", re.I)
+
 #: Kinds of words that, said of a finding, can name a more specific finding ("the lesion is hyperdense").
 PREDICATE_KINDS = frozenset({ConceptKind.DESCRIPTOR, ConceptKind.SIGNAL, ConceptKind.ENHANCEMENT})
 
@@ -850,14 +861,16 @@ def _predicates(heads: Sequence[_Draft], ms: Sequence[Mention], text: str, onto:
         if m.kind not in PREDICATE_KINDS:
             continue
         head = next((h for h in reversed(heads) if h.mention.end <= m.start
-                     and _COPULA.match(text[h.mention.end : m.start])), None)  # fmt: skip
+                     and (_COPULA.match(text[h.mention.end : m.start])
+                          or (_WITH_OUTLINE.match(text[h.mention.end : m.start]) and _OUTLINE.search(m.text)))),
+                    None)  # fmt: skip
         if head is None or len(_WORD.findall(text[head.mention.end : m.start])) > _ATTACH_WINDOW:
             continue
         word = head.mention.text.split()[-1] if head.mention.text else ""
         lesion = onto.is_a(head.concept, "rg:Lesion")
         nouns = (word.lower(), onto.label(head.concept).split()[-1]) + (("mass", "lesion") if lesion else ())
         for noun in dict.fromkeys(nouns):
-            c = onto.lookup(f"{m.text.lower()} {noun}", strict=False)
+            c = onto.lookup(f"{_OUTLINE.sub('', m.text).strip().lower() or m.text.lower()} {noun}", strict=False)
             if not c or c == head.concept or onto.kind(c) is not ConceptKind.FINDING or onto.is_a(head.concept, c):
                 continue
             if onto.is_a(c, head.concept) or (lesion and onto.is_a(c, "rg:Lesion")):
@@ -1163,7 +1176,7 @@ def _backs_a_finding(f: Finding, others: Sequence[Finding]) -> bool:
 _CLAUSE_BREAK = re.compile(r"[,;:]")
 
 
-def _idle_participle(d: _Draft, heads: Sequence[_Draft], text: str) -> bool:
+def _idle_participle(d: _Draft, heads: Sequence[_Draft], ms: Sequence[Mention], text: str) -> bool:
     """Tell whether a participle finding ("enlarged", "dilated") only qualifies another finding or no site."""
     m = d.mention
     if m.rule_id != "lexicon:rule" or m.text.lower() not in _PARTICIPLES:
@@ -1177,7 +1190,22 @@ def _idle_participle(d: _Draft, heads: Sequence[_Draft], text: str) -> bool:
         for h in after
     ):
         return True
-    return d.concept in ("rg:Enlargement", "rg:Dilatation") and not d.sites
+    grows = any(
+        n.kind is ConceptKind.FINDING and n.end <= m.start and _BARE_LESION.match(n.text)
+        and _GROWS.match(text[n.end : m.start])
+        for n in ms
+    )
+    if m.text in _GROWTH_VERBS:
+        return not grows  # "the nodule has grown" is a finding; "a lump that has grown slowly" repeats the lump
+    if d.concept == "rg:Enlargement" and grows:
+        return False  # a lesion that grows: its growth is the finding ("as the tumour enlarges")
+    return d.concept in ("rg:Enlargement", "rg:Dilatation", "rg:MassEffect") and not d.sites
+
+
+#: Words for the growth of a lesion.
+_GROWTH = re.compile(r"(?:grew|grows|grown|enlarges|(?:increase[sd]?|increasing)\s+in\s+size)$", re.I)
+#: The nouns of a lesion whose growth a verb can state.
+_BARE_LESION = re.compile(r"(?:.*\s)?(?:lesions?|mass(?:es)?|nodules?|tumou?rs?|cysts?|aneurysms?)$", re.I)
 
 
 #: Verbs of spread that name an invasion when a lesion does them ("the mass crosses the midline").
@@ -1547,8 +1575,8 @@ def _carry_site(
         return findings
     out: list[Finding] = []
     for f in findings:
-        if f.subject is not Subject.PATIENT:
-            out.append(f)
+        if f.subject is not Subject.PATIENT or (f.concept == "rg:Enlargement" and not f.sites and _GROWTH.match(f.text)):
+            out.append(f)  # the growth of a lesion is in no organ of the section ("the nodule has grown")
             continue
         if f.sites:
             site[section] = f.sites[:1]
