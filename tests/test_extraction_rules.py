@@ -931,3 +931,8 @@ def test_angiography_is_a_technique_and_what_cannot_be_told_apart_is_uncertain(n
     assert set(found.values()) == {Assertion.UNCERTAIN} and "rg:Consolidation" in found
     assert _concepts(nlp, "It is difficult to distinguish tumor from abscess.") == {
         "rg:Mass": Assertion.UNCERTAIN, "rg:Abscess": Assertion.UNCERTAIN}
+
+
+def test_a_flattened_interventricular_septum_is_right_heart_strain(nlp) -> None:  # type: ignore[no-untyped-def]
+    assert "rg:RightHeartStrain" in _concepts(nlp, "The interventricular septum is flattened and bowed to the left.")
+    assert "rg:RightHeartStrain" in _concepts(nlp, "Flattening of the interventricular septum.")
