@@ -936,3 +936,13 @@ def test_angiography_is_a_technique_and_what_cannot_be_told_apart_is_uncertain(n
 def test_a_flattened_interventricular_septum_is_right_heart_strain(nlp) -> None:  # type: ignore[no-untyped-def]
     assert "rg:RightHeartStrain" in _concepts(nlp, "The interventricular septum is flattened and bowed to the left.")
     assert "rg:RightHeartStrain" in _concepts(nlp, "Flattening of the interventricular septum.")
+
+
+def test_a_disease_named_by_a_word_before_a_slash_or_or(nlp) -> None:  # type: ignore[no-untyped-def]
+    text = "Differential Diagnosis\n\nSmall/Large Bowel obstruction\nPyogenic or tuberculous spondylitis\n"
+    found = {d.concept for d in extract(nlp, Report("t", text)).diagnoses}
+    assert {"rg:SmallBowelObstruction", "rg:LargeBowelObstruction", "rg:Spondylodiscitis"} <= found
+    # a word that is no disease with the name's end adds nothing
+    text = "Differential Diagnosis\n\nAcute/chronic pancreatitis\n"
+    assert {d.concept for d in extract(nlp, Report("t", text)).diagnoses} <= {
+        "rg:AcutePancreatitis", "rg:ChronicPancreatitis", "rg:Pancreatitis"}

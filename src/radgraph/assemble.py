@@ -1133,6 +1133,31 @@ def _word_elided(h: _Draft, ms: Sequence[Mention], text: str, onto: Ontology) ->
     return _offshoot(h, m.start(1), h.mention.end, c, "coordinated-descriptor", list(h.sites), list(h.laterality), text)
 
 
+#: A word and a slash, "or" or "and" before a disease's name that shares its last words ("small/large bowel
+#: obstruction", "typical or atypical carcinoid").
+_WORD_BEFORE_CONDITION = re.compile(r"\b([A-Za-z][A-Za-z-]{2,})\s*(?:/|,?\s+(?:and|or)\s+)\s*$")
+
+
+def _elided_condition(
+    m: Mention, concept: Curie, ms: Sequence[Mention], text: str, onto: Ontology
+) -> tuple[int, Curie] | None:
+    """The other disease a word names with the end of a disease's name: "small" in "small/large bowel obstruction".
+
+    The word has no mention of its own, and with the name's other words it must name a disease of the lexicon other
+    than this one and neither a kind nor a parent of it.
+    """
+    w = _WORD_BEFORE_CONDITION.search(text, max(0, m.start - 40), m.start)
+    words = m.text.split()
+    if w is None or len(words) < 2 or any(x.start < w.end(1) and w.start(1) < x.end for x in ms):
+        return None
+    c = onto.lookup(f"{w.group(1)} {' '.join(words[1:])}", strict=False)
+    if c is None or onto.kind(c) is not ConceptKind.CONDITION or c == concept:
+        return None
+    if onto.is_a(c, concept) or onto.is_a(concept, c):
+        return None
+    return w.start(1), c
+
+
 def _either(h: _Draft, link: str) -> None:
     """Make a patient's finding uncertain when a descriptor before it is offered as its alternative.
 
@@ -1324,6 +1349,11 @@ def assemble(
                         m.subject,
                     )
                 )
+                other = _elided_condition(m, concept, ms, text, onto)
+                if other is not None:
+                    lo, c = other
+                    diagnoses.append(DiagnosisMention(c, onto.label(c), role, m.assertion, section, text[lo : m.end],
+                                                      lo, m.end, m.subject))  # fmt: skip
         if sentence_dx:
             topic = sentence_dx
         # findings --------------------------------------------------------------------------
