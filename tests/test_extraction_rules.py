@@ -946,3 +946,12 @@ def test_a_disease_named_by_a_word_before_a_slash_or_or(nlp) -> None:  # type: i
     text = "Differential Diagnosis\n\nAcute/chronic pancreatitis\n"
     assert {d.concept for d in extract(nlp, Report("t", text)).diagnoses} <= {
         "rg:AcutePancreatitis", "rg:ChronicPancreatitis", "rg:Pancreatitis"}
+
+
+def test_hiv_negative_skin_cancer_and_prior_radiation(nlp) -> None:  # type: ignore[no-untyped-def]
+    text = "History\n\nHe is HIV negative. She has no history of skin cancer or prior radiation to the neck.\n"
+    found = {d.concept: d.assertion for d in extract(nlp, Report("t", text)).diagnoses}
+    assert found == {"rg:HIVInfection": Assertion.ABSENT, "rg:SkinCancer": Assertion.ABSENT,
+                     "rg:PriorRadiationTherapy": Assertion.ABSENT}  # fmt: skip
+    found = {d.concept: d.assertion for d in extract(nlp, Report("t", "History\n\nAn HIV-positive man.\n")).diagnoses}
+    assert found == {"rg:HIVInfection": Assertion.PRESENT}
