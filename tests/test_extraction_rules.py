@@ -22,6 +22,11 @@ def _concepts(nlp, text: str) -> dict[str, Assertion]:  # type: ignore[no-untype
     return {f.concept: f.assertion for f in _findings(nlp, text)}
 
 
+def _diagnoses(nlp, text: str):  # type: ignore[no-untyped-def]
+    """The diagnoses of a whole case text (with its own section headings)."""
+    return extract(nlp, Report("t", text)).diagnoses
+
+
 @pytest.mark.parametrize(
     "text,concept,assertion",
     [
@@ -805,7 +810,7 @@ def test_thinning_occlusion_density_and_metabolism_words(nlp) -> None:  # type: 
 
 def test_secondary_to_is_no_metastasis_but_secondaries_are(nlp) -> None:  # type: ignore[no-untyped-def]
     def diagnoses(text: str) -> set[str]:
-        return {d.concept for d in extract(nlp, Report("t", "Findings\n\n" + text)).diagnoses}
+        return {d.concept for d in _diagnoses(nlp, "Findings\n\n" + text)}
 
     assert "rg:Metastasis" not in diagnoses("Decreased range of motion secondary to pain.")
     assert "rg:BoneMetastasis" in diagnoses("Bone secondaries are seen in the spine.")
@@ -863,7 +868,7 @@ def test_preserved_height_foci_and_silhouetting(nlp) -> None:  # type: ignore[no
 def test_a_final_diagnosis_the_differential_listed_keeps_both_roles(nlp) -> None:  # type: ignore[no-untyped-def]
     text = ("History\n\nAnkle pain after running.\n\nDifferential Diagnosis\n\nStress fracture\nAnkle sprain\n\n"
             "Case Diagnosis\n\nStress fracture\n")  # fmt: skip
-    roles = sorted((d.concept, d.role.value) for d in extract(nlp, Report("t", text)).diagnoses)
+    roles = sorted((d.concept, d.role.value) for d in _diagnoses(nlp, text))
     assert ("rg:StressFracture", "final") in roles and ("rg:StressFracture", "differential") in roles
     assert [r for c, r in roles if c == "rg:StressFracture"].count("differential") == 1
 
@@ -871,7 +876,7 @@ def test_a_final_diagnosis_the_differential_listed_keeps_both_roles(nlp) -> None
 def test_a_differential_list_with_double_dashes_and_shorthand(nlp) -> None:  # type: ignore[no-untyped-def]
     text = ("Differential Diagnosis\n\n--Left ventricular noncompaction\n--Dilated cardiomyopathy\n--Hamartoma\n"
             "--Pneumocystis carinii\n--Primary pulmonary malignancy\nMets\n")  # fmt: skip
-    found = {d.concept for d in extract(nlp, Report("t", text)).diagnoses if d.role.value == "differential"}
+    found = {d.concept for d in _diagnoses(nlp, text) if d.role.value == "differential"}
     assert found == {"rg:LeftVentricularNoncompaction", "rg:DilatedCardiomyopathy", "rg:Hamartoma",
                      "rg:PneumocystisPneumonia", "rg:LungCancer", "rg:Metastasis"}  # fmt: skip
 
@@ -880,7 +885,7 @@ def test_a_differential_diagnosis_is_placed_in_the_organ_of_the_case(nlp) -> Non
     def differential(findings: str, final: str) -> set[str]:
         text = (f"Findings\n\n{findings}\n\nDifferential Diagnosis\n\nMetastasis\nLymphoma\n\n"
                 f"Case Diagnosis\n\n{final}\n")  # fmt: skip
-        return {d.concept for d in extract(nlp, Report("t", text)).diagnoses if d.role.value == "differential"}
+        return {d.concept for d in _diagnoses(nlp, text) if d.role.value == "differential"}
 
     assert "rg:BoneMetastasis" in differential("A lytic lesion of the distal femur with periosteal reaction.",
                                                "Osteosarcoma")  # fmt: skip
@@ -912,7 +917,8 @@ def test_outline_after_with_ballooned_bone_and_fresh_blood(nlp) -> None:  # type
 
 def test_signal_shorthand_oedematous_and_intrarenal(nlp) -> None:  # type: ignore[no-untyped-def]
     found = _concepts(nlp, "The lesion has low T1, high T2 and some enhancement.")
-    assert found.get("rg:T1Hypointensity") is Assertion.PRESENT and found.get("rg:T2Hyperintensity") is Assertion.PRESENT
+    assert found.get("rg:T1Hypointensity") is Assertion.PRESENT
+    assert found.get("rg:T2Hyperintensity") is Assertion.PRESENT
     assert "rg:BoneMarrowEdema" in _concepts(nlp, "L1 shows an oedematous band in the vertebral body marrow.")
     assert "rg:RenalMass" in _concepts(nlp, "A large heterogeneous solid intrarenal mass.")
 
@@ -940,18 +946,18 @@ def test_a_flattened_interventricular_septum_is_right_heart_strain(nlp) -> None:
 
 def test_a_disease_named_by_a_word_before_a_slash_or_or(nlp) -> None:  # type: ignore[no-untyped-def]
     text = "Differential Diagnosis\n\nSmall/Large Bowel obstruction\nPyogenic or tuberculous spondylitis\n"
-    found = {d.concept for d in extract(nlp, Report("t", text)).diagnoses}
+    found = {d.concept for d in _diagnoses(nlp, text)}
     assert {"rg:SmallBowelObstruction", "rg:LargeBowelObstruction", "rg:Spondylodiscitis"} <= found
     # a word that is no disease with the name's end adds nothing
     text = "Differential Diagnosis\n\nAcute/chronic pancreatitis\n"
-    assert {d.concept for d in extract(nlp, Report("t", text)).diagnoses} <= {
+    assert {d.concept for d in _diagnoses(nlp, text)} <= {
         "rg:AcutePancreatitis", "rg:ChronicPancreatitis", "rg:Pancreatitis"}
 
 
 def test_hiv_negative_skin_cancer_and_prior_radiation(nlp) -> None:  # type: ignore[no-untyped-def]
     text = "History\n\nHe is HIV negative. She has no history of skin cancer or prior radiation to the neck.\n"
-    found = {d.concept: d.assertion for d in extract(nlp, Report("t", text)).diagnoses}
+    found = {d.concept: d.assertion for d in _diagnoses(nlp, text)}
     assert found == {"rg:HIVInfection": Assertion.ABSENT, "rg:SkinCancer": Assertion.ABSENT,
                      "rg:PriorRadiationTherapy": Assertion.ABSENT}  # fmt: skip
-    found = {d.concept: d.assertion for d in extract(nlp, Report("t", "History\n\nAn HIV-positive man.\n")).diagnoses}
+    found = {d.concept: d.assertion for d in _diagnoses(nlp, "History\n\nAn HIV-positive man.\n")}
     assert found == {"rg:HIVInfection": Assertion.PRESENT}

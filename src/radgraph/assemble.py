@@ -215,6 +215,7 @@ def _finalize(d: _Draft, onto: Ontology, text: str) -> Finding:
         "rg:hasEnhancement": [d.enhancement] if d.enhancement else [],
     }
     concept0 = d.concept
+    sequences = list(d.sequences)
     if concept0 == "rg:Enlargement" and any(onto.is_a(x, t) for x in d.sites for t in _TUBES if x in onto):
         concept0 = Curie("rg:Dilatation")  # an enlarged vessel or duct is a dilated one
     if concept0 == "rg:Aneurysm" and any(_hollow_viscus(x, onto) for x in d.sites) and not any(
@@ -228,8 +229,8 @@ def _finalize(d: _Draft, onto: Ontology, text: str) -> Finding:
         or _REPLACING.match(text, m.end)
     ):  # "low T1 signal replacing the marrow (or a vertebral body)": marrow darker than it should be on T1
         concept0 = Curie("rg:LowMarrowSignal")
-        if "rg:T1Weighted" not in d.sequences:
-            d.sequences.append(Curie("rg:T1Weighted"))
+        if "rg:T1Weighted" not in sequences:
+            sequences.append(Curie("rg:T1Weighted"))
     match = refine(concept0, qualifiers, onto)
     concept, rule = match.curie, d.rule if match.rule_id == "lexicon" else match.rule_id
     implied = implied_qualifiers(concept, onto)
@@ -238,7 +239,6 @@ def _finalize(d: _Draft, onto: Ontology, text: str) -> Finding:
     for s in [] if onto.is_a(concept, "rg:ClinicalFinding") else _own_sites(concept, onto):
         if not any(satisfies(x, s, LOCATED_IN, onto) for x in sites):
             sites.append(s)
-    sequences = list(d.sequences)
     for s in implied.get("rg:observedOn", []):
         if onto.kind(s) is ConceptKind.SEQUENCE and not any(onto.is_a(x, s) for x in sequences):
             sequences.append(s)
@@ -400,8 +400,8 @@ def _own_sequences(m: Mention, ms: Sequence[Mention], text: str) -> list[Mention
 #: Participles that name a finding only together with the structure they describe ("the spleen is
 #: enlarged"); with no site they say nothing, and right before a finding they only qualify it.
 _PARTICIPLES = frozenset(
-    {"enlarged", "dilated", "distended", "expansile", "ballooned", "widened", "dilate", "dilates", "enlarges", "thinned",
-     "grew", "grows", "grown", "compressed", "effaced"}
+    {"enlarged", "dilated", "distended", "expansile", "ballooned", "widened", "dilate", "dilates", "enlarges",
+     "thinned", "grew", "grows", "grown", "compressed", "effaced"}
 )
 #: Verbs of growth that name a finding only when a lesion is their subject ("the nodule has grown").
 _GROWTH_VERBS = frozenset({"grew", "grows", "grown"})
@@ -869,8 +869,9 @@ def _predicates(heads: Sequence[_Draft], ms: Sequence[Mention], text: str, onto:
         word = head.mention.text.split()[-1] if head.mention.text else ""
         lesion = onto.is_a(head.concept, "rg:Lesion")
         nouns = (word.lower(), onto.label(head.concept).split()[-1]) + (("mass", "lesion") if lesion else ())
+        said = _OUTLINE.sub("", m.text).strip().lower() or m.text.lower()  # "spiculated margins": "spiculated"
         for noun in dict.fromkeys(nouns):
-            c = onto.lookup(f"{_OUTLINE.sub('', m.text).strip().lower() or m.text.lower()} {noun}", strict=False)
+            c = onto.lookup(f"{said} {noun}", strict=False)
             if not c or c == head.concept or onto.kind(c) is not ConceptKind.FINDING or onto.is_a(head.concept, c):
                 continue
             if onto.is_a(c, head.concept) or (lesion and onto.is_a(c, "rg:Lesion")):
@@ -1605,7 +1606,8 @@ def _carry_site(
         return findings
     out: list[Finding] = []
     for f in findings:
-        if f.subject is not Subject.PATIENT or (f.concept == "rg:Enlargement" and not f.sites and _GROWTH.match(f.text)):
+        growth = f.concept == "rg:Enlargement" and not f.sites and _GROWTH.match(f.text)
+        if f.subject is not Subject.PATIENT or growth:
             out.append(f)  # the growth of a lesion is in no organ of the section ("the nodule has grown")
             continue
         if f.sites:
