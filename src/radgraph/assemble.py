@@ -400,8 +400,8 @@ def _own_sequences(m: Mention, ms: Sequence[Mention], text: str) -> list[Mention
 #: Participles that name a finding only together with the structure they describe ("the spleen is
 #: enlarged"); with no site they say nothing, and right before a finding they only qualify it.
 _PARTICIPLES = frozenset(
-    {"enlarged", "dilated", "distended", "expansile", "ballooned", "widened", "dilate", "dilates", "enlarges",
-     "thinned", "grew", "grows", "grown", "compressed", "effaced"}
+    {"enlarged", "dilated", "distended", "engorged", "expansile", "ballooned", "widened", "dilate", "dilates",
+     "enlarges", "thinned", "grew", "grows", "grown", "compressed", "effaced", "narrowed", "opacified"}
 )
 #: Verbs of growth that name a finding only when a lesion is their subject ("the nodule has grown").
 _GROWTH_VERBS = frozenset({"grew", "grows", "grown"})
@@ -780,8 +780,23 @@ _REFERENCE = re.compile(
 
 
 def _reference_tissue(m: Mention, text: str) -> bool:
-    """Tell whether a site is a tissue a signal is compared with ("isointense to muscle"), not where a finding is."""
-    return m.kind is ConceptKind.SITE and bool(_REFERENCE.search(text[max(0, m.start - 60) : m.start]))
+    """Tell whether a site is a reference or a landmark, not where a finding is.
+
+    A tissue a signal is compared with ("isointense to muscle"), or a landmark a finding lies beside ("a mass
+    anterior to the transverse colon").
+    """
+    if m.kind is not ConceptKind.SITE:
+        return False
+    before = text[max(0, m.start - 60) : m.start]
+    return bool(_REFERENCE.search(before) or _LANDMARK.search(before))
+
+
+#: A direction from a landmark: what lies "anterior to the colon" or "lateral to the vein" is not in it.
+_LANDMARK = re.compile(
+    r"\b(?:(?:anterior|posterior|lateral|medial|superior|inferior|cephalad|caudal|ventral|dorsal)(?:ly)?\s+to|abutting)"
+    r"\s+(?:the\s+)?(?:[A-Za-z-]+\s+){0,2}$",
+    re.I,
+)
 
 
 def _exam_sites(ms: Sequence[Mention], text: str) -> set[int]:
@@ -906,6 +921,8 @@ def _merge_adjacent(heads: list[_Draft], text: str, onto: Ontology) -> list[_Dra
                 for c in set(onto.children(prev.concept)) & set(onto.children(d.concept))
                 if not onto.is_a(c, "rg:NamedSign")
             )
+            if not common and _kind_word(prev, d, text, onto):
+                common = [prev.concept]  # "a lytic mass": a lytic lesion, not a lytic lesion and a mass
             if common:
                 m = prev.mention
                 merged = replace(m, end=d.mention.end, text=text[m.start : d.mention.end], plural=d.mention.plural)
@@ -913,6 +930,17 @@ def _merge_adjacent(heads: list[_Draft], text: str, onto: Ontology) -> list[_Dra
                 continue
         out.append(d)
     return out
+
+
+def _kind_word(prev: _Draft, d: _Draft, text: str, onto: Ontology) -> bool:
+    """Tell whether a kind of lesion ("lytic", "fat density") is said as the adjective of a bare lesion noun."""
+    m = prev.mention
+    return (
+        d.concept in _BARE
+        and prev.concept not in _BARE
+        and onto.is_a(prev.concept, "rg:Lesion")
+        and not text[m.end : d.mention.start].strip()
+    )
 
 
 _COORDINATOR = re.compile(r"^\s*(?:,|,?\s*(?:and|or))\s*$", re.I)
@@ -1144,12 +1172,15 @@ def _elided_condition(
 ) -> tuple[int, Curie] | None:
     """The other disease a word names with the end of a disease's name: "small" in "small/large bowel obstruction".
 
-    The word has no mention of its own, and with the name's other words it must name a disease of the lexicon other
-    than this one and neither a kind nor a parent of it.
+    The word has no mention of its own other than a site, and with the name's other words it must name a disease of
+    the lexicon other than this one and neither a kind nor a parent of it.
     """
     w = _WORD_BEFORE_CONDITION.search(text, max(0, m.start - 40), m.start)
     words = m.text.split()
-    if w is None or len(words) < 2 or any(x.start < w.end(1) and w.start(1) < x.end for x in ms):
+    # the word may name a site of its own ("periorbital" in "periorbital / orbital cellulitis"), not anything else
+    if w is None or len(words) < 2 or any(
+        x.start < w.end(1) and w.start(1) < x.end and x.kind is not ConceptKind.SITE for x in ms
+    ):
         return None
     c = onto.lookup(f"{w.group(1)} {' '.join(words[1:])}", strict=False)
     if c is None or onto.kind(c) is not ConceptKind.CONDITION or c == concept:
@@ -1225,7 +1256,19 @@ def _idle_participle(d: _Draft, heads: Sequence[_Draft], ms: Sequence[Mention], 
         return not grows  # "the nodule has grown" is a finding; "a lump that has grown slowly" repeats the lump
     if d.concept == "rg:Enlargement" and grows:
         return False  # a lesion that grows: its growth is the finding ("as the tumour enlarges")
-    return d.concept in ("rg:Enlargement", "rg:Dilatation", "rg:MassEffect") and not d.sites
+    if m.text.lower() == "narrowed" and _NARROWED_LIST.search(text, max(0, m.start - 120), m.start):
+        return True  # "the differential diagnosis can be narrowed by ...": a list, not a lumen
+    if m.text.lower() == "opacified" and re.search(r"contrast[- ]?$", text[max(0, m.start - 10) : m.start], re.I):
+        return True  # "the contrast-opacified artery": filled with contrast, as it should be
+    return d.concept in ("rg:Enlargement", "rg:Dilatation", "rg:MassEffect", "rg:Opacity") and not d.sites
+
+
+#: A list of possibilities said to be narrowed ("the differential diagnosis can be narrowed by the imaging").
+_NARROWED_LIST = re.compile(
+    r"\b(?:differential|differentials|possibilities|list)\b(?:\s+(?:diagnosis|diagnoses|of|this|the|a|an|[a-z]+))"
+    r"{0,6}\s+(?:(?:can|could|may|might|is|was|are|were|be|been|further|then|significantly|greatly)\s+)*$",
+    re.I,
+)
 
 
 #: Words for the growth of a lesion.
@@ -1295,6 +1338,46 @@ def reference_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+#: Words that name a part of an organ whose side is said inside the phrase ("the inferior pole of the right kidney").
+_PART_OF_SIDE = re.compile(r"\b((?:[A-Za-z-]+\s+){0,2}[A-Za-z-]+)\s+of\s+the\s+(left|right)\s+$", re.I)
+
+
+def _sided_parts(ms: Sequence[Mention], text: str, onto: Ontology) -> list[Mention]:
+    """Name the part of a paired organ whose side stands between the part and the organ.
+
+    "The inferior pole of the right kidney" is the lower pole of the kidney, on the right; "the upper lobe of the
+    left lung" the left upper lobe. The part's mention (or the organ's, when the part has none) names the whole
+    phrase; the side's own mention stays.
+    """
+    out = list(ms)
+    for m in ms:
+        if m.kind is not ConceptKind.SITE:
+            continue
+        w = _PART_OF_SIDE.search(text, max(0, m.start - 60), m.start)
+        if w is None:
+            continue
+        side = w.group(2).lower()
+        words = list(re.finditer(r"[A-Za-z-]+", w.group(1)))
+        for k in range(len(words)):
+            lo = w.start(1) + words[k].start()
+            part = text[lo : w.end(1)]
+            found = next(
+                (c for c in (onto.lookup(n, strict=False) for n in (f"{part} of the {m.text}", f"{side} {part}"))
+                 if c is not None and c != m.concept and onto.kind(c) is ConceptKind.SITE
+                 and satisfies(c, m.concept, LOCATED_IN, onto)),
+                None,
+            )  # fmt: skip
+            if found is None:
+                continue
+            # the part's own mention, if it has one, names the whole; else the organ's mention does
+            own = [x for x in out if x.kind is ConceptKind.SITE and lo <= x.start and x.end <= w.end(1)]
+            keep = own[0] if own else m
+            out = [replace(x, concept=found) if x is keep else x
+                   for x in out if x is keep or (x is not m and x not in own)]  # fmt: skip
+            break
+    return out
+
+
 def assemble(
     mentions: Sequence[Mention], text: str, sections: Sequence[Section], onto: Ontology
 ) -> tuple[list[Finding], list[DiagnosisMention], list[GenericStatement]]:
@@ -1319,7 +1402,7 @@ def assemble(
     site: dict[SectionCategory, tuple[ConceptRef, ...]] = {}
     topic_sites: list[tuple[Curie, Curie]] = []
     for sent in sorted(by_sentence):
-        ms = by_sentence[sent]
+        ms = _sided_parts(by_sentence[sent], text, onto)
         section = ms[0].section
         if section is SectionCategory.FINDINGS:
             ms = _alternatives(ms, text)

@@ -103,6 +103,7 @@ _MISSPELT = {
     "azygous": "azygos",
     "subpendymoma": "subependymoma",
     "paranchyma": "parenchyma",
+    "lucenies": "lucencies",
     "hypoechogenic": "hypoechoic",
     "hyperechogenic": "hyperechoic",
 }
