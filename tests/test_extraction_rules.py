@@ -1018,3 +1018,39 @@ def test_the_part_of_a_sided_organ(nlp) -> None:  # type: ignore[no-untyped-def]
         ("rg:HypodenseLesion", Laterality.RIGHT, ["rg:LowerPoleOfKidney"])]
     found = _findings(nlp, "A mass in the upper lobe of the left lung.")
     assert [(f.laterality, [s.concept for s in f.sites]) for f in found] == [(Laterality.LEFT, ["rg:LeftUpperLobe"])]
+
+
+def test_lateral_masses_false_lumens_and_low_lung_volumes(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _findings(nlp, "Moderate displacement of the right lateral mass.")
+    assert [(f.concept, [s.concept for s in f.sites]) for f in found] == [
+        ("rg:Displacement", ["rg:LateralMassOfVertebra"])]
+    assert _concepts(nlp, "Contrast fills the true and false lumens.") == {"rg:DoubleLumen": Assertion.PRESENT}
+    assert _concepts(nlp, "Hypoinflation of the lungs with increased pulmonary vascular markings.") == {
+        "rg:LowLungVolumes": Assertion.PRESENT, "rg:PulmonaryVascularCongestion": Assertion.PRESENT}
+
+
+def test_a_word_sharing_the_end_of_the_next_finding_and_dilated_lumens(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _concepts(nlp, "Stress fractures are of fatigue or insufficiency type fractures.")
+    assert "rg:Fatigue" not in found and {"rg:StressFracture", "rg:InsufficiencyFracture"} <= set(found)
+    assert _concepts(nlp, "There is no fat or fluid attenuation.") == {
+        "rg:FatAttenuation": Assertion.ABSENT, "rg:FluidAttenuation": Assertion.ABSENT}
+    assert "rg:Fatigue" in _concepts(nlp, "Fatigue and weight loss.")
+    # a dilated vessel or duct inside an organ is no enlarged organ
+    assert _concepts(nlp, "The hepatic sinusoids dilate.") == {"rg:Dilatation": Assertion.PRESENT}
+    assert _concepts(nlp, "No pancreatic ductal dilation.") == {"rg:PancreaticDuctDilatation": Assertion.ABSENT}
+    assert _concepts(nlp, "Fat planes with the aorta are preserved.") == {}
+
+
+def test_each_signal_takes_the_sequence_that_introduces_it(nlp) -> None:  # type: ignore[no-untyped-def]
+    text = "T1-weighted images show low signal and T2-weighted images show high signal."
+    assert _concepts(nlp, text) == {"rg:T1Hypointensity": Assertion.PRESENT, "rg:T2Hyperintensity": Assertion.PRESENT}
+    text = "Diffusion weighted imaging shows increased signal; the ADC map shows decreased signal."
+    assert _concepts(nlp, text) == {
+        "rg:DWIHyperintensity": Assertion.PRESENT, "rg:DiffusionRestriction": Assertion.PRESENT}
+    found = _findings(nlp, "T2-weighted images and STIR sequences show high signal intensity in the left sciatic nerve.")
+    assert [(f.concept, f.laterality, [s.concept for s in f.sites]) for f in found] == [
+        ("rg:T2Hyperintensity", Laterality.LEFT, ["rg:SciaticNerve"]),
+        ("rg:STIRHyperintensity", Laterality.LEFT, ["rg:SciaticNerve"])]
+    # a sequence said after "on" belongs to the phrase before it
+    text = "On T1WI the lesion is dark, with bright foci on STIR images, and it shows high-signal striations."
+    assert "rg:STIRHyperintensity" not in _concepts(nlp, text)

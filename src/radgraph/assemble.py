@@ -392,6 +392,32 @@ def _run_after(
     return out
 
 
+def _introducing_sequences(m: Mention, sequences: Sequence[Mention], text: str) -> list[Mention]:
+    """The nearest sequence named before a signal in its sentence, with the sequences joined to it ("T1 and T2").
+
+    None when no sequence comes before it, when a semicolon stands between, or when the nearest sequences are what
+    something else is seen on ("signal loss on STIR and fat-saturated images, and low-signal striations").
+    """
+    before = [n for n in sequences if n.end <= m.start]
+    if not before or re.search(r"[;]", text[before[-1].end : m.start]):
+        return []
+    run = [before[-1]]
+    for n in reversed(before[:-1]):
+        if not _SEQUENCES_JOINED.match(text[n.end : run[0].start]):
+            break
+        run.insert(0, n)
+    on = _SAID_ON.search(text[max(0, run[0].start - 80) : run[0].start])
+    if on is not None and on.group(1).strip(" ,"):
+        return []  # "... on STIR": the sequence of the phrase before it, not of the signal after it
+    return run
+
+
+#: Between sequences named together as a subject ("T2-weighted images and STIR sequences show ...").
+_SEQUENCES_JOINED = re.compile(r"^[\s,/-]*(?:(?:images?|sequences?|imaging|MR|MRI)\s+)*(?:and|or|&)?[\s-]*$", re.I)
+#: A sequence said after "on" or "in", and what comes before the preposition in its sentence.
+_SAID_ON = re.compile(r"(?:^|[.:\n])([^.:\n]*?)\b(?:on|in)\s+(?:the\s+)?(?:both\s+)?(?:[\w-]+\s+){0,2}$", re.I)
+
+
 def _own_sequences(m: Mention, ms: Sequence[Mention], text: str) -> list[Mention]:
     """The sequences a signal word is said on, right after it: "hyperintense on T1- and T2-weighted images"."""
     return _run_after(m, ms, ConceptKind.SEQUENCE, _ON_SEQUENCE, _SEQUENCE_JOINER, text)
@@ -537,6 +563,7 @@ def _sentence_findings(
     exam = _exam_sites(ms, text)
     regions = _uniq([m.concept for m in ms if id(m) in exam])
     ms = [m for m in ms if id(m) not in exam and not _reference_tissue(m, text)]
+    ms = _elided_finding_words(ms, text, onto)
     heads: list[_Draft] = []
     anaphors: list[tuple[Mention, _Draft]] = []
     for i, m in enumerate(ms):
@@ -607,6 +634,26 @@ def _sentence_findings(
                 d.own_sequences = True
             signal_heads.append(d)
     heads.extend(signal_heads)
+    sequences = [m for m in ms if m.kind is ConceptKind.SEQUENCE]
+    several = len({m.concept for m in sequences}) > 1
+    copies: list[tuple[_Draft, _Draft]] = []
+    for d in list(signal_heads) if several else []:
+        if d.own_sequences:
+            continue
+        # "T1WI show low signal and T2WI high signal": each signal takes the sequence that introduces it, and
+        # sequences named together make one finding each ("on T1 and T2 images the lesion has low signal")
+        # only sequences the signal names a finding on count ("T2 fat suppressed": the T2 finding); with none, the
+        # signal keeps every sequence of its sentence
+        intro = [n for n in _introducing_sequences(d.mention, sequences, text)
+                 if d.signal and _signal_on(d.signal, n.concept, onto)]  # fmt: skip
+        for k, n in enumerate(intro):
+            e = d if k == 0 else _Draft(d.mention, d.concept, rule=d.rule, signal=d.signal, partner=d.partner)
+            e.sequences.append(n.concept)
+            e.own_sequences = True
+            if k:
+                signal_heads.append(e)
+                heads.append(e)
+                copies.append((d, e))
     enhancement_heads: list[_Draft] = []
     unplaced: list[Mention] = []
     for m in ms:
@@ -649,6 +696,8 @@ def _sentence_findings(
         e = _nearest(text, m, enhancement_heads) if enhancement_heads else None
         if e is not None and _gap(text, m, e.mention) <= _ATTACH_WINDOW:
             _qualify(e, m)
+    for d, e in copies:  # a finding per sequence is one place
+        e.sites, e.laterality, e.modalities = list(d.sites), list(d.laterality), list(d.modalities)
     for sh in signal_heads:
         if sh.partner is not None:
             sh.sites.extend(sh.partner.sites)
@@ -1188,6 +1237,31 @@ def _elided_condition(
     if onto.is_a(c, concept) or onto.is_a(concept, c):
         return None
     return w.start(1), c
+
+
+#: Between a word and the longer name whose end it shares ("fatigue or insufficiency type fractures").
+_SHARES_END = re.compile(r"^\s*(?:/|,?\s+(?:and|or)\s+)\s*$", re.I)
+
+
+def _elided_finding_words(ms: Sequence[Mention], text: str, onto: Ontology) -> list[Mention]:
+    """Read a one-word finding that shares the end of the finding named after it.
+
+    In "fatigue or insufficiency type fractures", "fatigue" names a fatigue type fracture (a stress fracture), not
+    tiredness: with the next name's words after its first, the word must name another finding of the lexicon.
+    """
+    out = list(ms)
+    for i in range(len(ms) - 1):
+        m, n = ms[i], ms[i + 1]
+        if m.kind is not ConceptKind.FINDING or n.kind is not ConceptKind.FINDING or " " in m.text.strip():
+            continue
+        words = n.text.split()
+        if len(words) < 2 or not _SHARES_END.match(text[m.end : n.start]):
+            continue
+        c = onto.lookup(f"{m.text} {' '.join(words[1:])}", strict=False)
+        if c is None or c in (m.concept, n.concept) or onto.kind(c) is not ConceptKind.FINDING:
+            continue
+        out[i] = replace(m, concept=c)
+    return out
 
 
 def _either(h: _Draft, link: str) -> None:

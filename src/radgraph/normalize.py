@@ -104,6 +104,7 @@ _MISSPELT = {
     "subpendymoma": "subependymoma",
     "paranchyma": "parenchyma",
     "lucenies": "lucencies",
+    "supression": "suppression",
     "hypoechogenic": "hypoechoic",
     "hyperechogenic": "hyperechoic",
 }
