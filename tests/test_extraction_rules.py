@@ -1054,3 +1054,19 @@ def test_each_signal_takes_the_sequence_that_introduces_it(nlp) -> None:  # type
     # a sequence said after "on" belongs to the phrase before it
     text = "On T1WI the lesion is dark, with bright foci on STIR images, and it shows high-signal striations."
     assert "rg:STIRHyperintensity" not in _concepts(nlp, text)
+
+
+def test_what_a_prior_study_did_not_show_is_new_not_absent(nlp) -> None:  # type: ignore[no-untyped-def]
+    text = "A heterogeneous mass in the left abdominal wall, not present on a prior CT of the abdomen."
+    assert _concepts(nlp, text) == {"rg:HeterogeneousMass": Assertion.PRESENT}
+    assert _concepts(nlp, "Two new foci of calcification, not seen previously.") == {"rg:Calcification": Assertion.PRESENT}
+    assert _concepts(nlp, "The mass is not present.") == {"rg:Mass": Assertion.ABSENT}
+
+
+def test_a_described_lesion_in_a_textbook_sentence_is_a_finding(nlp) -> None:  # type: ignore[no-untyped-def]
+    text = "Discussion\n\nAdenocarcinomas typically are well-defined masses in a peripheral location.\n"
+    found = [(f.concept, f.subject) for f in extract(nlp, Report("t", text)).findings]
+    assert found == [("rg:Mass", Subject.GENERIC)]
+    # a bare lesion noun that names the disease is not
+    text = "Discussion\n\nThese masses are usually treated with surgery.\n"
+    assert [f.concept for f in extract(nlp, Report("t", text)).findings] == []

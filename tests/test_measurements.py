@@ -73,6 +73,8 @@ def _found(nlp, text: str) -> dict[str, tuple[Assertion, str]]:  # type: ignore[
         ("Elevated BNP and troponin.", "rg:ElevatedTroponin", "troponin"),
         # a blood test after a urine one in a list without punctuation
         ("Urine Glucose 500mg/dL Serum Glucose 313mg/dL", "rg:Hyperglycemia", "Serum Glucose 313mg/dL"),
+        # a dash between the name and the value
+        ("Na-145, GLU-109 WBC-13.4, Hgb-14.1", "rg:Leukocytosis", "WBC-13.4"),
     ],
 )
 def test_a_value_outside_its_range_names_a_finding(nlp, text: str, concept: str, span: str) -> None:  # type: ignore[no-untyped-def]

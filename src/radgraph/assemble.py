@@ -437,6 +437,16 @@ _GROWS = re.compile(r"^\s+(?:has\s+|have\s+|had\s+)?(?:[a-z]+ly\s+)?$", re.I)
 _BARE = frozenset({"rg:Lesion", "rg:Mass", "rg:Nodule", "rg:SoftTissueMass"})
 
 
+#: A look said right before a bare lesion noun in a textbook sentence: it describes what the images show ("they are
+#: well-defined masses", "larger lesions"), not the disease by name.
+_DESCRIBED = re.compile(
+    r"\b(?:well[- ]defined|well[- ]circumscribed|ill[- ]defined|round(?:ed)?|oval|ovoid|lobulated|irregular|smooth|"
+    r"solitary|large|larger|small|smaller|bulky|peripheral|central|homogene?ous|heterogene?ous|enhancing|"
+    r"non-?enhancing|calcified|hypervascular|hypovascular)(?:\s*,\s*|\s+(?:and\s+)?)$",
+    re.I,
+)
+
+
 #: "X is the most common primary bone tumour", "1% of all bone tumours": a tumour named as a class.
 _CLASS_OF = re.compile(r"(?:\b(?:is|are)\s+(?:the|a|an)|\bof\s+all)((?:\s+[\w-]+){0,6})\s+$", re.I)
 _CLASS_WORDS = frozenset({"common", "commonest", "rare", "benign", "malignant", "primary", "secondary"})
@@ -1528,7 +1538,8 @@ def assemble(
             finished = [_topic_refine(f, topic_sites, onto) for f in finished]
         sentence_findings = [
             f for f in finished
-            if not (f.subject is Subject.GENERIC and f.concept in _BARE and not f.sites and f.signal is None)
+            if not (f.subject is Subject.GENERIC and f.concept in _BARE and not f.sites and f.signal is None
+                    and not _DESCRIBED.search(text, max(0, f.start - 40), f.start))
             and not _names_a_class(f, text, onto)
         ]
         sentence_findings = [f for f in sentence_findings if not _backs_a_finding(f, sentence_findings)]

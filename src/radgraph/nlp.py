@@ -54,8 +54,10 @@ class PipelineConfig:
     discussion_gap: int = 3
 
 
-#: Extra infixes for report text: "edema.(old", "mass(es)", "T1/T2", "L4-L5".
+#: Extra infixes for report text: "edema.(old", "mass(es)", "T1/T2", "L4-L5"; a dash between a test's name of two or
+#: more letters and its value ("WBC-13.4", "Na-145"), not a one-letter level ("C-1").
 _INFIXES = (
+    r"(?<=[A-Za-z]{2})-(?=\d)",
     r"(?<=[A-Za-z])[.;:,](?=[(A-Za-z])",
     r"(?<=[A-Za-z0-9.])[()](?=[A-Za-z0-9])",
     r"(?<=[A-Za-z0-9])[()](?=[.,;:])",
