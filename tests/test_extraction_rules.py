@@ -1070,3 +1070,16 @@ def test_a_described_lesion_in_a_textbook_sentence_is_a_finding(nlp) -> None:  #
     # a bare lesion noun that names the disease is not
     text = "Discussion\n\nThese masses are usually treated with surgery.\n"
     assert [f.concept for f in extract(nlp, Report("t", text)).findings] == []
+
+
+def test_what_a_finding_is_told_apart_from_is_uncertain(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _concepts(nlp, "Gadolinium is used to distinguish a sequestered fragment from a tumor.")
+    assert found == {"rg:SequesteredDiscFragment": Assertion.PRESENT, "rg:SoftTissueMass": Assertion.UNCERTAIN}
+    found = _concepts(nlp, "Differentiating portal venous from biliary gas may be difficult.")
+    assert found == {"rg:Pneumobilia": Assertion.UNCERTAIN}
+    # the reason given after the alternatives is stated, not questioned
+    found = _concepts(nlp, "It can be differentiated from the others as it often has calcifications.")
+    assert found == {"rg:Calcification": Assertion.PRESENT}
+    # the thing whose causes are told apart is given
+    found = _concepts(nlp, "The aim is to distinguish it from benign causes of a pulmonary nodule.")
+    assert found == {"rg:PulmonaryNodule": Assertion.PRESENT}

@@ -90,6 +90,19 @@ _DIFFERENTIAL_OF = re.compile(
 #: The trigger that verb makes: the candidates after it are uncertain.
 DIFFERENTIAL_RULE = ContextRule("differential-of-includes", "differential of <finding> includes",
                                 ContextCategory.POSSIBLE, Direction.FORWARD, max_scope=25)  # fmt: skip
+#: "Distinguish X from Y": what X is told apart from is a possibility, X itself is what the sentence is about (as
+#: for a differential, whose candidates only are uncertain). The trigger is the "from".
+_TOLD_APART_FROM = re.compile(
+    r"\b(?:distinguish(?:es|ed|ing)?|differentiat(?:e|es|ed|ing)|separat(?:e|es|ing)|tell(?:ing)?\s+apart)\b"
+    r"[^.;:\n]{1,80}?\b(?P<from>from)\b(?P<what>[^.;:(\n]{1,80}?)"
+    r"(?=[.;:(\n]|,?\s+(?:as|by|because|since|which|that|when|based|using|is|are|was|were|may|might|can|will|"
+    r"should|helps?|in\s+most|on\s+the\s+basis)\b|,\s+(?:the|a|an|this|these|it|they|there)\b"
+    r"|\s+(?:causes?|etiolog(?:y|ies)|sources?)\s+of\b|$)",
+    re.I,
+)
+#: The trigger that "from" makes.
+TOLD_APART_RULE = ContextRule("told-apart-from", "distinguish <finding> from", ContextCategory.POSSIBLE,
+                              Direction.FORWARD, max_scope=12)  # fmt: skip
 #: A comma before the conclusion drawn from what precedes it ("no enhancement, indicating simple cysts"): a negation
 #: before it ends there, and the conclusion keeps its own context ("..., suggesting a cyst" is uncertain).
 _CONCLUSION = re.compile(
@@ -316,6 +329,24 @@ def differential_triggers(doc: Doc) -> list[Trigger]:
     return _regex_triggers(doc, text, _DIFFERENTIAL_OF, DIFFERENTIAL_RULE, group="verb")
 
 
+def told_apart_triggers(doc: Doc) -> list[Trigger]:
+    """Uncertainty triggers at the "from" of "distinguish X from Y" (see ``_TOLD_APART_FROM``)."""
+    text = doc_text(doc)
+    lowered = text.lower()
+    if "from" not in lowered or not ("distingu" in lowered or "differentia" in lowered or "separat" in lowered
+                                     or "apart" in lowered):
+        return []
+    out: list[Trigger] = []
+    for m in _TOLD_APART_FROM.finditer(text):
+        trig = doc.char_span(m.start("from"), m.end("from"), alignment_mode="expand")
+        what = doc.char_span(m.start("what"), m.end("what"), alignment_mode="expand")
+        if trig is not None and what is not None:
+            # the scope is what "from" names, up to the reason or means that follows ("..., as it has calcifications")
+            rule = replace(TOLD_APART_RULE, max_scope=max(0, len(what) - 1))
+            out.append(Trigger(trig.start, trig.end, rule))
+    return out
+
+
 def family_triggers(doc: Doc) -> list[Trigger]:
     """Triggers of relatives linked to a condition ("her mother had", "sister (smoker) died of").
 
@@ -362,6 +393,7 @@ class ContextComponent:
         cands.extend(family_triggers(doc))
         cands.extend(clause_terminators(doc))
         cands.extend(differential_triggers(doc))
+        cands.extend(told_apart_triggers(doc))
         cands.extend(conclusion_terminators(doc))
         return _paired(resolve_triggers(cands), doc)
 
