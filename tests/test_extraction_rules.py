@@ -1047,7 +1047,8 @@ def test_each_signal_takes_the_sequence_that_introduces_it(nlp) -> None:  # type
     text = "Diffusion weighted imaging shows increased signal; the ADC map shows decreased signal."
     assert _concepts(nlp, text) == {
         "rg:DWIHyperintensity": Assertion.PRESENT, "rg:DiffusionRestriction": Assertion.PRESENT}
-    found = _findings(nlp, "T2-weighted images and STIR sequences show high signal intensity in the left sciatic nerve.")
+    text = "T2-weighted images and STIR sequences show high signal intensity in the left sciatic nerve."
+    found = _findings(nlp, text)
     assert [(f.concept, f.laterality, [s.concept for s in f.sites]) for f in found] == [
         ("rg:T2Hyperintensity", Laterality.LEFT, ["rg:SciaticNerve"]),
         ("rg:STIRHyperintensity", Laterality.LEFT, ["rg:SciaticNerve"])]
@@ -1059,7 +1060,8 @@ def test_each_signal_takes_the_sequence_that_introduces_it(nlp) -> None:  # type
 def test_what_a_prior_study_did_not_show_is_new_not_absent(nlp) -> None:  # type: ignore[no-untyped-def]
     text = "A heterogeneous mass in the left abdominal wall, not present on a prior CT of the abdomen."
     assert _concepts(nlp, text) == {"rg:HeterogeneousMass": Assertion.PRESENT}
-    assert _concepts(nlp, "Two new foci of calcification, not seen previously.") == {"rg:Calcification": Assertion.PRESENT}
+    text = "Two new foci of calcification, not seen previously."
+    assert _concepts(nlp, text) == {"rg:Calcification": Assertion.PRESENT}
     assert _concepts(nlp, "The mass is not present.") == {"rg:Mass": Assertion.ABSENT}
 
 
