@@ -1085,3 +1085,44 @@ def test_what_a_finding_is_told_apart_from_is_uncertain(nlp) -> None:  # type: i
     # the thing whose causes are told apart is given
     found = _concepts(nlp, "The aim is to distinguish it from benign causes of a pulmonary nodule.")
     assert found == {"rg:PulmonaryNodule": Assertion.PRESENT}
+
+
+def test_a_discussion_sentence_about_this_patient_is_the_patients(nlp) -> None:  # type: ignore[no-untyped-def]
+    text = ("Discussion\n\nIn this case, the CT showed no bleeding. Hemorrhage is usually seen after trauma. "
+            "The patient may have symptoms of sinusitis. This patient had no history of hypertension.\n")
+    ex = extract(nlp, Report("t", text))
+    assert [(f.concept, f.assertion, f.subject) for f in ex.findings] == [
+        ("rg:Hemorrhage", Assertion.ABSENT, Subject.PATIENT), ("rg:Hemorrhage", Assertion.PRESENT, Subject.GENERIC)]
+    assert [(d.concept, d.role.value, d.assertion) for d in ex.diagnoses] == [
+        ("rg:Hypertension", "history", Assertion.ABSENT)]
+    # "he or she" is anyone
+    text = "Discussion\n\nIf he or she has fever, an abscess is likely.\n"
+    assert {f.subject for f in extract(nlp, Report("t", text)).findings} == {Subject.GENERIC}
+
+
+def test_a_denied_history_yields_to_the_differential_list(nlp) -> None:  # type: ignore[no-untyped-def]
+    text = "Differential Diagnosis\n\nVasculitis\n\nDiscussion\n\nShe had no history of vasculitis.\n"
+    found = [(d.concept, d.role.value) for d in _diagnoses(nlp, text)]
+    assert found == [("rg:Vasculitis", "differential")]
+
+
+def test_a_signal_said_as_or_by_qualifies_the_finding_before_it(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _findings(nlp, "Complete replacement of the normal marrow by low T1 signal throughout the vertebral body.")
+    assert [(f.concept, [s.concept for s in f.sites]) for f in found] == [
+        ("rg:MarrowInfiltration", ["rg:VertebralBody"])]
+    assert found[0].signal is not None and found[0].signal.concept == "rg:LowSignal"
+    assert _concepts(nlp, "MRI shows the lesion as low signal on T1WI.") == {"rg:Lesion": Assertion.PRESENT}
+    # a sign named after "by" is a finding of its own
+    found = _concepts(nlp, "Fat in the mass is shown by chemical shift artifact.")
+    assert "rg:ChemicalShiftArtifact" in found
+
+
+def test_an_enlarged_bone_is_bone_expansion_and_a_growing_tumour_is_not(nlp) -> None:  # type: ignore[no-untyped-def]
+    assert _concepts(nlp, "The sella is minimally expanded.") == {"rg:BoneExpansion": Assertion.PRESENT}
+    assert _concepts(nlp, "No other vertebra is enlarged.") == {"rg:BoneExpansion": Assertion.ABSENT}
+    found = _concepts(nlp, "The tumor will continue to enlarge during growth of the femur.")
+    assert found.get("rg:Enlargement") is Assertion.PRESENT and "rg:BoneExpansion" not in found
+    # a participle does not qualify a noun phrase that a determiner opens
+    found = _concepts(nlp, "The liver is enlarged and the mass is large.")
+    assert found.get("rg:Hepatomegaly") is Assertion.PRESENT
+    assert _concepts(nlp, "There is no nipple retraction.") == {"rg:NippleRetraction": Assertion.ABSENT}

@@ -29,6 +29,7 @@ from radgraph.model import (
     MEASURED_RULE,
     Assertion,
     ConceptKind,
+    ConceptMatch,
     ConceptRef,
     DiagnosisMention,
     Finding,
@@ -202,6 +203,12 @@ _VISCERA = ("rg:GastrointestinalTract", "rg:BiliaryTree", "rg:UrinaryTract")
 _ONE_SIDE = re.compile(r"\b(?:left|right)[- ]sided\s+$", re.I)
 
 
+#: A lesion named just before a word of enlargement, as its subject ("the tumor will continue to enlarge").
+_LESION_GROWS = re.compile(
+    r"\b(?:lesions?|mass(?:es)?|nodules?|tumou?rs?|cysts?|foci|focus|aneurysms?)\b(?:\s+[a-z]+){0,4}\s+$"
+)
+
+
 #: After a signal: it takes the place of the tissue there ("low T1 signal replacing the vertebral body").
 _REPLACING = re.compile(r"\s+(?:that\s+|which\s+)?replac(?:ing|es|ed)\b", re.I)
 
@@ -231,7 +238,11 @@ def _finalize(d: _Draft, onto: Ontology, text: str) -> Finding:
         concept0 = Curie("rg:LowMarrowSignal")
         if "rg:T1Weighted" not in sequences:
             sequences.append(Curie("rg:T1Weighted"))
-    match = refine(concept0, qualifiers, onto)
+    if concept0 == "rg:Enlargement" and _LESION_GROWS.search(text, max(0, m.start - 60), m.start):
+        # "the tumour will continue to enlarge": the lesion grows, whatever organ it lies in
+        match = ConceptMatch(concept0, 1.0, "lexicon")
+    else:
+        match = refine(concept0, qualifiers, onto)
     concept, rule = match.curie, d.rule if match.rule_id == "lexicon" else match.rule_id
     implied = implied_qualifiers(concept, onto)
     sites = list(d.sites)
@@ -288,6 +299,12 @@ _NOMINAL_SIGNAL = re.compile(
     r"(signal|intensit|densit|attenuation|echogenicit|lucenc|shadowing|hyperintensities|hypointensities)", re.I
 )
 _NOMINAL_ENHANCEMENT = re.compile(r"enhancement", re.I)
+#: "As" or "by" right before a signal said of the finding before it.
+_AS_OR_BY = re.compile(
+    r"\b(?:as|by)\s+(?:(?:a|an|the|heterogene?ously|homogene?ously|diffusely|predominantly|mildly|markedly|"
+    r"uniformly)\s+)?$",
+    re.I,
+)
 _SIGNAL_RANGE = re.compile(r"(?:intermediate|iso|low|high|hypo|hyper)\w*\s*-?\s*to\s*-?\s*$", re.I)
 _VERBAL_ENHANCEMENT = re.compile(r"(?:(?:does|do|did) not )?enhances?")
 #: What stands between a signal word and the sequence it is seen on ("hyperintense on T2WI", "bright on both
@@ -427,7 +444,7 @@ def _own_sequences(m: Mention, ms: Sequence[Mention], text: str) -> list[Mention
 #: enlarged"); with no site they say nothing, and right before a finding they only qualify it.
 _PARTICIPLES = frozenset(
     {"enlarged", "dilated", "distended", "engorged", "expansile", "ballooned", "widened", "dilate", "dilates",
-     "enlarges", "thinned", "grew", "grows", "grown", "compressed", "effaced", "narrowed", "opacified"}
+     "enlarges", "thinned", "grew", "grows", "grown", "compressed", "effaced", "narrowed", "opacified", "expanded"}
 )
 #: Verbs of growth that name a finding only when a lesion is their subject ("the nodule has grown").
 _GROWTH_VERBS = frozenset({"grew", "grows", "grown"})
@@ -620,6 +637,9 @@ def _sentence_findings(
             nominal = False  # "a high-density mass": the phrase is an adjective of the finding after it
         if nominal and _SIGNAL_RANGE.search(text[max(0, m.start - 24) : m.start]):
             nominal = False  # "of intermediate-to-high signal": a range that describes the lesion
+        if (nominal and partner is not None and partner.mention.end <= m.start
+                and _AS_OR_BY.search(text[max(0, m.start - 30) : m.start])):  # fmt: skip
+            nominal = False  # "shows the lesion as low signal", "replacement of the marrow by low T1 signal"
         if not nominal and _signal_of_a_part(text, m):
             nominal = True  # "the periphery is hyperintense", "a hyperintense rim": the signal of a part
         if partner is None and not nominal:
@@ -738,7 +758,54 @@ def _sentence_findings(
     heads.extend(_coordinated_sequences(plain, ms, text, onto))
     _share_symptom_site(heads, text)
     _share_object(heads, text)
+    heads = [h for h in heads if not _said_as_or_by(h, heads, text, onto)]
+    for h in heads:
+        _deny_with_subject(h, ms, text)
     return [h for h in heads if not _idle_participle(h, heads, ms, text) and not _anatomic_course(h, heads, ms, text)]
+
+
+#: A copula between a structure and the participle said of it ("no other vertebra is enlarged").
+_COPULA_BEFORE = re.compile(r"^\s+(?:is|are|was|were)\s+(?:[a-z]+ly\s+)?$", re.I)
+
+
+def _deny_with_subject(d: _Draft, ms: Sequence[Mention], text: str) -> None:
+    """A participle said of a structure that "no" denies is denied too: "no other vertebra is enlarged".
+
+    The negation's scope ends at the copula, so the participle alone would read as present.
+    """
+    m = d.mention
+    if m.assertion is not Assertion.PRESENT or m.rule_id != "lexicon:rule" or m.text.lower() not in _PARTICIPLES:
+        return
+    subject = next((s for s in reversed(ms) if s.kind is ConceptKind.SITE and s.end <= m.start
+                    and _COPULA_BEFORE.match(text[s.end : m.start])), None)  # fmt: skip
+    if subject is not None and subject.assertion is Assertion.ABSENT:
+        d.mention = replace(m, assertion=Assertion.ABSENT)
+
+
+def _said_as_or_by(d: _Draft, heads: Sequence[_Draft], text: str, onto: Ontology) -> bool:
+    """Tell whether a named signal finding after "as" or "by" only describes the finding before it, and qualify that.
+
+    "Replacement of the normal marrow by low T1 signal": the marrow replacement, low on T1.
+    """
+    m = d.mention
+    if d.rule != "lexicon" or not onto.is_a(d.concept, "rg:SignalFinding") or d.concept == "rg:SignalFinding":
+        return False
+    if not _AS_OR_BY.search(text[max(0, m.start - 30) : m.start]):
+        return False
+    before = [h for h in heads if h is not d and h.mention.end <= m.start and _gap(text, h.mention, m) <= _ATTACH_WINDOW
+              and not onto.is_a(h.concept, "rg:SignalFinding")]  # fmt: skip
+    if not before:
+        return False
+    implied = implied_qualifiers(d.concept, onto)
+    if not implied.get("rg:hasSignal"):
+        return False  # "demonstration of fat by chemical shift artifact": a sign named, not a signal
+    partner = before[-1]
+    partner.signal = partner.signal or next(iter(implied.get("rg:hasSignal", [])), None)
+    partner.sequences.extend(s for s in implied.get("rg:observedOn", []) if s not in partner.sequences)
+    if not partner.sites:  # "... by low T1 signal throughout the vertebral body": where the finding is
+        partner.sites.extend(d.sites)
+        partner.laterality.extend(x for x in d.laterality if x not in partner.laterality)
+    return True
 
 
 #: Findings that, placed in a pedicle, lamina or other part of the vertebral arch, involve the posterior elements.
@@ -1314,7 +1381,9 @@ def _backs_a_finding(f: Finding, others: Sequence[Finding]) -> bool:
     )
 
 
-_CLAUSE_BREAK = re.compile(r"[,;:]")
+#: What ends the phrase a participle qualifies: a clause break, or a determiner that opens the next noun phrase
+#: ("the liver is enlarged and the mass is large").
+_CLAUSE_BREAK = re.compile(r"[,;:]|\b(?:the|a|an|this|these|its|their)\b", re.I)
 
 
 def _idle_participle(d: _Draft, heads: Sequence[_Draft], ms: Sequence[Mention], text: str) -> bool:
@@ -1790,17 +1859,23 @@ def _carry_site(
     return out
 
 
+def _rank(d: DiagnosisMention) -> tuple[bool, int, int]:
+    return (d.role is Role.HISTORY and d.assertion is Assertion.ABSENT, _ROLE_ORDER[d.role], d.start)
+
+
 def _dedupe(diagnoses: Sequence[DiagnosisMention]) -> list[DiagnosisMention]:
     """Keep one mention per concept and subject: the strongest role, then the first in the text.
 
-    A final diagnosis that the differential list named keeps that mention too: the reader had it on the list.
+    A denied history ("no history of vasculitis") yields to any mention that does not deny the disease (it is on the
+    differential list). A final diagnosis that the differential list named keeps that mention too: the reader had it
+    on the list.
     """
     best: dict[tuple[Curie, Subject], DiagnosisMention] = {}
     listed: dict[tuple[Curie, Subject], DiagnosisMention] = {}
     for d in diagnoses:
         key = (d.concept, d.subject)  # the patient's own disease is kept beside a relative's
         cur = best.get(key)
-        if cur is None or (_ROLE_ORDER[d.role], d.start) < (_ROLE_ORDER[cur.role], cur.start):
+        if cur is None or _rank(d) < _rank(cur):
             best[key] = d
         if d.role is Role.DIFFERENTIAL and key not in listed:
             listed[key] = d

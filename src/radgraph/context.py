@@ -417,6 +417,8 @@ class ContextComponent:
         section_of = section_finder(doc._.rg_sections or [])
         for sent, targets in groups.items():
             results = assign_context(targets, by_sent.get(sent, []), bridges)
+            end = sent_starts[sent + 1] if sent + 1 < len(sent_starts) else n
+            about_patient = _names_the_patient(lower, sent_starts[sent], end)
             for target, res in zip(targets, results, strict=True):
                 tag = tags[target]
                 sec = section_of(idx[target[0]])
@@ -428,9 +430,43 @@ class ContextComponent:
                     assertion = Assertion.PRESENT  # a result is a fact, whatever the work-up looked for
                 tag.assertion = lexical if lexical and assertion is Assertion.PRESENT else assertion
                 tag.temporality = res.temporality
-                generic = res.subject is Subject.GENERIC or category in GENERIC_SECTIONS
+                # a discussion is about the disease, except where it speaks of this patient ("in this case, the CT
+                # showed no bleeding", "the patient's blood pressure was elevated")
+                generic = res.subject is Subject.GENERIC or (category in GENERIC_SECTIONS and not about_patient)
                 tag.subject = Subject.GENERIC if generic else res.subject
         return doc
+
+
+#: Words that make a sentence speak of the case's own patient: "this/our patient", "in this case", "he", "her"
+#: ("the patient" is also how textbooks speak of any patient, and "he or she" of anyone).
+_PATIENT_WORDS = frozenset(get_string_id(w) for w in ("he", "she", "his", "him", "her", "hers"))
+_THE_PATIENT = frozenset(get_string_id(w) for w in ("patient", "pt", "child", "boy", "girl", "man", "woman", "case"))
+_THIS = frozenset(get_string_id(w) for w in ("this", "our"))
+_OR = get_string_id("or")
+_THE = get_string_id("the")
+#: What "the patient" does in a case's own story, in the past ("the patient had no history of hypertension").
+_PAST = frozenset(get_string_id(w) for w in (
+    "was", "had", "did", "presented", "underwent", "developed", "received", "reported", "denied", "remained",
+    "returned", "became", "improved", "recovered", "required", "complained", "initially", "subsequently", "then",
+    "later", "also", "never",
+))
+
+
+def _names_the_patient(lower: Sequence[int], start: int, end: int) -> bool:
+    """Tell whether the tokens [start, end) speak of the case's own patient."""
+    for i in range(start, end):
+        w = lower[i]
+        if w in _PATIENT_WORDS:
+            either = (i + 2 < end and lower[i + 1] == _OR and lower[i + 2] in _PATIENT_WORDS) or (
+                i - 2 >= start and lower[i - 1] == _OR and lower[i - 2] in _PATIENT_WORDS
+            )
+            if not either:
+                return True
+        elif w in _THE_PATIENT and i > start and (
+            lower[i - 1] in _THIS or (lower[i - 1] == _THE and i + 1 < end and lower[i + 1] in _PAST)
+        ):
+            return True
+    return False
 
 
 #: Negations that can name a missing structure rather than deny a finding: "absence of the septum pellucidum".
