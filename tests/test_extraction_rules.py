@@ -1126,3 +1126,21 @@ def test_an_enlarged_bone_is_bone_expansion_and_a_growing_tumour_is_not(nlp) -> 
     found = _concepts(nlp, "The liver is enlarged and the mass is large.")
     assert found.get("rg:Hepatomegaly") is Assertion.PRESENT
     assert _concepts(nlp, "There is no nipple retraction.") == {"rg:NippleRetraction": Assertion.ABSENT}
+
+
+def test_a_structure_said_to_be_absent_is_a_finding(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _findings(nlp, "Coronal images demonstrate absence of the septum pellucidum as well as hypoplasia.")
+    assert [(f.concept, f.assertion, f.text) for f in found] == [
+        ("rg:AbsentStructure", Assertion.PRESENT, "absence of the septum pellucidum"),
+        ("rg:Hypoplasia", Assertion.PRESENT, "hypoplasia")]
+    assert found[0].sites[0].concept == "rg:SeptumPellucidum"
+    found = _findings(nlp, "Absent left kidney.")
+    assert [(f.concept, f.laterality) for f in found] == [("rg:AbsentStructure", Laterality.LEFT)]
+    # a site that opens a longer name keeps the negation
+    assert _concepts(nlp, "There is absence of liver lesions.") == {"rg:HepaticLesion": Assertion.ABSENT}
+
+
+def test_the_thin_cortex_of_a_lymph_node_is_no_bone_finding(nlp) -> None:  # type: ignore[no-untyped-def]
+    text = "Left axillary lymph nodes are normal in size with thin cortices and preserved fatty hila."
+    assert "rg:CorticalThinning" not in _concepts(nlp, text)
+    assert _concepts(nlp, "The expanded rib has a thin cortex.").get("rg:CorticalThinning") is Assertion.PRESENT

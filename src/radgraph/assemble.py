@@ -592,6 +592,16 @@ def _sentence_findings(
     ms = [m for m in ms if id(m) not in exam and not _reference_tissue(m, text)]
     ms = _elided_finding_words(ms, text, onto)
     heads: list[_Draft] = []
+    missing = [(m, lo) for m in ms if (lo := _missing_structure(m, ms, text)) is not None]
+    for m, lo in missing:
+        # the words that call it missing are its name, not a negation of it
+        assertion = Assertion.UNCERTAIN if m.assertion is Assertion.UNCERTAIN else Assertion.PRESENT
+        named = replace(m, start=lo, text=text[lo : m.end], kind=ConceptKind.FINDING, assertion=assertion,
+                        concept=Curie("rg:AbsentStructure"), rule_id="absent-structure")  # fmt: skip
+        heads.append(_Draft(named, named.concept, rule="absent-structure", sites=[m.concept]))
+    if missing:
+        gone = {id(m) for m, _ in missing}
+        ms = [m for m in ms if id(m) not in gone]
     anaphors: list[tuple[Mention, _Draft]] = []
     for i, m in enumerate(ms):
         if m.kind is ConceptKind.FINDING:
@@ -758,10 +768,16 @@ def _sentence_findings(
     heads.extend(_coordinated_sequences(plain, ms, text, onto))
     _share_symptom_site(heads, text)
     _share_object(heads, text)
-    heads = [h for h in heads if not _said_as_or_by(h, heads, text, onto)]
+    heads = [h for h in heads if not _said_as_or_by(h, heads, text, onto)
+             and not (h.concept == "rg:CorticalThinning" and _in_lymph_node(h, onto))]  # fmt: skip
     for h in heads:
         _deny_with_subject(h, ms, text)
     return [h for h in heads if not _idle_participle(h, heads, ms, text) and not _anatomic_course(h, heads, ms, text)]
+
+
+def _in_lymph_node(d: _Draft, onto: Ontology) -> bool:
+    """Tell whether a finding is placed in a lymph node: "nodes ... with thin cortices" is a normal node, no bone."""
+    return any(x in onto and onto.is_a(x, "rg:LymphNode") for x in d.sites)
 
 
 #: A copula between a structure and the participle said of it ("no other vertebra is enlarged").
@@ -1314,6 +1330,30 @@ def _elided_condition(
     if onto.is_a(c, concept) or onto.is_a(concept, c):
         return None
     return w.start(1), c
+
+
+#: Words that say a structure is missing: "absence of the septum pellucidum", "absent left kidney".
+_MISSING = re.compile(
+    r"\b(?:(?:congenital\s+)?absence\s+of|absent|non-?visuali[sz]ation\s+of)\s+(?:the\s+|an?\s+)?"
+    r"(?:(?:left|right|bilateral)\s+)?$",
+    re.I,
+)
+#: What may follow a structure's name that ends there (as in the context stage's ``_absent_structures``).
+_NAME_ENDED = re.compile(r"(?:\s*[.,;:)]|\s+(?:and|or|as|with|without|in|of|on|is|was|are|were|but|which|that)\b|\s*$)",
+                         re.I)
+
+
+def _missing_structure(m: Mention, ms: Sequence[Mention], text: str) -> int | None:
+    """Where the words that call a structure missing begin, when a site mention is that structure."""
+    if m.kind is not ConceptKind.SITE:
+        return None
+    w = _MISSING.search(text, max(0, m.start - 50), m.start)
+    if w is None or not _NAME_ENDED.match(text, m.end, min(len(text), m.end + 12)):
+        return None
+    # nothing else is named between the words and the structure but a side
+    if any(w.end() <= n.start and n.end <= m.start and n.kind is not ConceptKind.LATERALITY for n in ms):
+        return None
+    return w.start()
 
 
 #: Between a word and the longer name whose end it shares ("fatigue or insufficiency type fractures").
