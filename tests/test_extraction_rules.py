@@ -1144,3 +1144,38 @@ def test_the_thin_cortex_of_a_lymph_node_is_no_bone_finding(nlp) -> None:  # typ
     text = "Left axillary lymph nodes are normal in size with thin cortices and preserved fatty hila."
     assert "rg:CorticalThinning" not in _concepts(nlp, text)
     assert _concepts(nlp, "The expanded rib has a thin cortex.").get("rg:CorticalThinning") is Assertion.PRESENT
+
+
+def test_a_negation_ends_where_and_opens_a_described_finding(nlp) -> None:  # type: ignore[no-untyped-def]
+    assert _concepts(nlp, "No pleural effusion and mild cardiomegaly.") == {
+        "rg:PleuralEffusion": Assertion.ABSENT, "rg:Cardiomegaly": Assertion.PRESENT}
+    assert _concepts(nlp, "No fracture and a large joint effusion.") == {
+        "rg:Fracture": Assertion.ABSENT, "rg:JointEffusion": Assertion.PRESENT}
+    # a plain "and" keeps the negation
+    assert _concepts(nlp, "No consolidation and pleural effusion.") == {
+        "rg:Consolidation": Assertion.ABSENT, "rg:PleuralEffusion": Assertion.ABSENT}
+
+
+def test_findings_listed_with_commas_are_not_merged(nlp) -> None:  # type: ignore[no-untyped-def]
+    assert _concepts(nlp, "No evidence of fracture, dislocation or effusion.") == {
+        "rg:Fracture": Assertion.ABSENT, "rg:Dislocation": Assertion.ABSENT, "rg:Effusion": Assertion.ABSENT}
+    assert _concepts(nlp, "CT shows an expansile, multiloculated lytic lesion.") == {
+        "rg:ExpansileLyticLesion": Assertion.PRESENT}
+
+
+def test_a_side_inside_a_findings_words_and_a_participle_before_with(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _findings(nlp, "Small bilateral pleural effusions.")
+    assert [(f.concept, f.laterality) for f in found] == [("rg:PleuralEffusion", Laterality.BILATERAL)]
+    assert [f.laterality for f in _findings(nlp, "Right heart strain.")] == [None]
+    found = _concepts(nlp, "The gallbladder is distended with wall thickening.")
+    assert found.get("rg:GallbladderDistension") is Assertion.PRESENT
+    found = _concepts(nlp, "Interval increase in the size of the spleen.")
+    assert found == {"rg:Splenomegaly": Assertion.PRESENT}
+
+
+def test_a_side_in_a_sites_name_and_a_dilated_appendix(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _findings(nlp, "Stable 4 mm nodule in the right upper lobe.")
+    assert [(f.concept, f.laterality) for f in found] == [("rg:PulmonaryNodule", Laterality.RIGHT)]
+    # the chambers of the heart and the lobes of the liver are no sides of the body
+    assert [f.laterality for f in _findings(nlp, "Thrombus in the right atrium.")] == [None]
+    assert _concepts(nlp, "The appendix is dilated to 12 mm.") == {"rg:DilatedAppendix": Assertion.PRESENT}

@@ -199,6 +199,22 @@ def _hollow_viscus(site: Curie, onto: Ontology) -> bool:
 _VISCERA = ("rg:GastrointestinalTract", "rg:BiliaryTree", "rg:UrinaryTract")
 
 
+def _sided_sites(sites: Sequence[Curie], onto: Ontology) -> set[Laterality]:
+    """The sides that the names of a finding's sites hold, for sites outside the single organs."""
+    out: set[Laterality] = set()
+    for s in sites:
+        if s not in onto:
+            continue
+        w = _SIDE_OPENS.match(onto.label(s))
+        if w and not any(satisfies(s, u, LOCATED_IN, onto) for u in UNSIDED_SITES if u in onto):
+            out.add(Laterality(w.group(1).lower()))
+    return out
+
+
+#: A site's name that opens with its side ("right upper lobe", "left kidney").
+_SIDE_OPENS = re.compile(r"(left|right)\s", re.I)
+#: A side named inside a finding's own words.
+_SIDE_IN_NAME = re.compile(r"\b(bilateral(?:ly)?|left|right)\b", re.I)
 #: A side of the body named right before a symptom ("left-sided weakness", "right sided").
 _ONE_SIDE = re.compile(r"\b(?:left|right)[- ]sided\s+$", re.I)
 
@@ -261,6 +277,14 @@ def _finalize(d: _Draft, onto: Ontology, text: str) -> Finding:
     if lats:
         values = {_LAT[x] for x in lats if x in _LAT}
         laterality = Laterality.BILATERAL if len(values) > 1 else (values.pop() if values else None)
+    elif (own := _SIDE_IN_NAME.search(m.text)) and own.group(1).lower() not in onto.label(concept).lower():
+        # a side inside the finding's own words ("bilateral pleural effusions"), unless the concept's name has it
+        # ("right heart strain")
+        word = own.group(1).lower()
+        laterality = Laterality.BILATERAL if word.startswith("bilateral") else Laterality(word)
+    elif sided := _sided_sites(sites, onto):
+        # a site whose name holds its side ("the right upper lobe"), outside the single organs ("left ventricle")
+        laterality = Laterality.BILATERAL if len(sided) > 1 else sided.pop()
     elif m.plural and any(onto.concept(s).bilaterally_paired for s in sites if s in onto):
         laterality = Laterality.BILATERAL
         rule = f"{rule}+plural-paired-site"
@@ -1042,6 +1066,11 @@ def _predicates(heads: Sequence[_Draft], ms: Sequence[Mention], text: str, onto:
 _JOINER = re.compile(r"^[\s,]*(?:and\s+)?(?:[A-Za-z-]+(?:ed|ly)\s*)?$")
 
 
+#: The end of a finding's words that describe rather than name ("expansile", "lytic"): only such a word is merged
+#: with the next finding across a comma; "pneumothorax, pleural effusion" is a list of two.
+_ADJECTIVE_END = re.compile(r"(?:ic|ile|ed|al|ous|ive|ar|ant|ent|ing)$", re.I)
+
+
 def _merge_adjacent(heads: list[_Draft], text: str, onto: Ontology) -> list[_Draft]:
     """Merge two findings of one noun phrase into the concept that is a kind of both.
 
@@ -1057,6 +1086,7 @@ def _merge_adjacent(heads: list[_Draft], text: str, onto: Ontology) -> list[_Dra
             and prev.mention.end <= d.mention.start
             and prev.concept != d.concept
             and _JOINER.match(text[prev.mention.end : d.mention.start])
+            and ("," not in text[prev.mention.end : d.mention.start] or _ADJECTIVE_END.search(prev.mention.text))
         ):
             common = sorted(
                 c
@@ -1426,6 +1456,11 @@ def _backs_a_finding(f: Finding, others: Sequence[Finding]) -> bool:
 _CLAUSE_BREAK = re.compile(r"[,;:]|\b(?:the|a|an|this|these|its|their)\b", re.I)
 
 
+#: A preposition after a participle: what follows is not what the participle describes ("distended with wall
+#: thickening").
+_PREPOSITION = re.compile(r"\b(?:with|without|by|from|in|at|to|of)\b", re.I)
+
+
 def _idle_participle(d: _Draft, heads: Sequence[_Draft], ms: Sequence[Mention], text: str) -> bool:
     """Tell whether a participle finding ("enlarged", "dilated") only qualifies another finding or no site."""
     m = d.mention
@@ -1437,6 +1472,7 @@ def _idle_participle(d: _Draft, heads: Sequence[_Draft], ms: Sequence[Mention], 
         h.mention.start >= m.end
         and _gap(text, m, h.mention) <= 2
         and not _CLAUSE_BREAK.search(text[m.end : h.mention.start])
+        and not _PREPOSITION.search(text[m.end : h.mention.start])
         for h in after
     ):
         return True
