@@ -1179,3 +1179,12 @@ def test_a_side_in_a_sites_name_and_a_dilated_appendix(nlp) -> None:  # type: ig
     # the chambers of the heart and the lobes of the liver are no sides of the body
     assert [f.laterality for f in _findings(nlp, "Thrombus in the right atrium.")] == [None]
     assert _concepts(nlp, "The appendix is dilated to 12 mm.") == {"rg:DilatedAppendix": Assertion.PRESENT}
+
+
+def test_prominent_nodes_and_organs_are_enlarged(nlp) -> None:  # type: ignore[no-untyped-def]
+    assert _concepts(nlp, "Mildly prominent mediastinal lymph nodes.") == {
+        "rg:MediastinalLymphadenopathy": Assertion.PRESENT}
+    assert _concepts(nlp, "Prominent ovaries.") == {"rg:OvarianEnlargement": Assertion.PRESENT}
+    assert _concepts(nlp, "Prominent sulci and vessels.") == {}
+    assert _concepts(nlp, "The pulmonary manifestations are prominent.") == {}
+    assert _concepts(nlp, "Cerebral atrophy is prominent in the brain.") == {"rg:CerebralAtrophy": Assertion.PRESENT}

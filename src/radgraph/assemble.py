@@ -468,7 +468,8 @@ def _own_sequences(m: Mention, ms: Sequence[Mention], text: str) -> list[Mention
 #: enlarged"); with no site they say nothing, and right before a finding they only qualify it.
 _PARTICIPLES = frozenset(
     {"enlarged", "dilated", "distended", "engorged", "expansile", "ballooned", "widened", "dilate", "dilates",
-     "enlarges", "thinned", "grew", "grows", "grown", "compressed", "effaced", "narrowed", "opacified", "expanded"}
+     "enlarges", "thinned", "grew", "grows", "grown", "compressed", "effaced", "narrowed", "opacified", "expanded",
+     "prominent"}
 )
 #: Verbs of growth that name a finding only when a lesion is their subject ("the nodule has grown").
 _GROWTH_VERBS = frozenset({"grew", "grows", "grown"})
@@ -796,7 +797,8 @@ def _sentence_findings(
              and not (h.concept == "rg:CorticalThinning" and _in_lymph_node(h, onto))]  # fmt: skip
     for h in heads:
         _deny_with_subject(h, ms, text)
-    return [h for h in heads if not _idle_participle(h, heads, ms, text) and not _anatomic_course(h, heads, ms, text)]
+    return [h for h in heads if not _idle_participle(h, heads, ms, text, onto)
+            and not _anatomic_course(h, heads, ms, text)]  # fmt: skip
 
 
 def _in_lymph_node(d: _Draft, onto: Ontology) -> bool:
@@ -1461,11 +1463,22 @@ _CLAUSE_BREAK = re.compile(r"[,;:]|\b(?:the|a|an|this|these|its|their)\b", re.I)
 _PREPOSITION = re.compile(r"\b(?:with|without|by|from|in|at|to|of)\b", re.I)
 
 
-def _idle_participle(d: _Draft, heads: Sequence[_Draft], ms: Sequence[Mention], text: str) -> bool:
+def _idle_participle(
+    d: _Draft, heads: Sequence[_Draft], ms: Sequence[Mention], text: str, onto: Ontology | None = None
+) -> bool:
     """Tell whether a participle finding ("enlarged", "dilated") only qualifies another finding or no site."""
     m = d.mention
     if m.rule_id != "lexicon:rule" or m.text.lower() not in _PARTICIPLES:
         return False
+    if m.text.lower() == "prominent":
+        # "prominent" says enlarged of the lymph nodes or organ it stands before ("mildly prominent mediastinal
+        # lymph nodes", "prominent ovaries"); of sulci, vessels, fat or a disease's features it means other things
+        return onto is None or not any(
+            n.kind is ConceptKind.SITE and n.start >= m.end and _gap(text, m, n) <= 3 and n.concept in onto
+            and not _PREPOSITION.search(text[m.end : n.start])
+            and (onto.is_a(n.concept, "rg:LymphNode") or onto.is_a(n.concept, "rg:Organ"))
+            for n in ms
+        )
     after = (h for h in heads if h is not d and not h.mention.rule_id.startswith(MEASURED_RULE))
     # right before a finding it qualifies that finding ("enlarged nodes"); not across a comma ("distended, tender")
     if any(
