@@ -1188,3 +1188,18 @@ def test_prominent_nodes_and_organs_are_enlarged(nlp) -> None:  # type: ignore[n
     assert _concepts(nlp, "Prominent sulci and vessels.") == {}
     assert _concepts(nlp, "The pulmonary manifestations are prominent.") == {}
     assert _concepts(nlp, "Cerebral atrophy is prominent in the brain.") == {"rg:CerebralAtrophy": Assertion.PRESENT}
+
+
+def test_what_has_resolved_or_is_no_longer_seen_is_absent(nlp) -> None:  # type: ignore[no-untyped-def]
+    text = "Findings\n\nResolved right lower lobe pneumonia. The previously seen nodule is no longer visualized.\n"
+    ex = extract(nlp, Report("t", text))
+    assert [(d.concept, d.assertion) for d in ex.diagnoses] == [("rg:Pneumonia", Assertion.ABSENT)]
+    assert [(f.concept, f.assertion) for f in ex.findings] == [("rg:Nodule", Assertion.ABSENT)]
+    assert _concepts(nlp, "Partially resolved pneumothorax.") == {"rg:Pneumothorax": Assertion.PRESENT}
+
+
+def test_bibasilar_and_biapical_are_both_sides(nlp) -> None:  # type: ignore[no-untyped-def]
+    found = _findings(nlp, "Mild bibasilar atelectasis.")
+    assert [(f.concept, f.laterality, [s.concept for s in f.sites]) for f in found] == [
+        ("rg:Atelectasis", Laterality.BILATERAL, ["rg:LungBase"])]
+    assert [f.laterality for f in _findings(nlp, "Basilar artery thrombosis.")] == [None]

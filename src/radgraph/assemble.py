@@ -983,10 +983,16 @@ def _exam_sites(ms: Sequence[Mention], text: str) -> set[int]:
     return out
 
 
+#: A site named on both sides at once ("bibasilar atelectasis", "biapical scarring").
+_BOTH_SIDES = re.compile(r"bi(?:basilar|basal|apical)\b", re.I)
+
+
 def _qualify(h: _Draft, m: Mention) -> None:
     """Attach a site, side or chronicity mention to a draft."""
     if m.kind is ConceptKind.SITE:
         h.sites.append(m.concept)
+        if _BOTH_SIDES.match(m.text):  # "bibasilar", "biapical": both sides
+            h.laterality.append(Curie("rg:Bilateral"))
     elif m.kind is ConceptKind.LATERALITY:
         h.laterality.append(m.concept)
     else:
