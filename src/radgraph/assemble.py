@@ -24,7 +24,8 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from radgraph.concepts import LOCATED_IN, implied_qualifiers, refine, satisfies
+from radgraph.concepts import LOCATED_IN, LUMENS, implied_qualifiers, refine, satisfies
+from radgraph.context import NAME_END_WORDS
 from radgraph.model import (
     MEASURED_RULE,
     Assertion,
@@ -75,7 +76,6 @@ SKIP_DIAGNOSES = frozenset(
 _ROLE_ORDER = {Role.FINAL: 0, Role.HISTORY: 1, Role.DIFFERENTIAL: 2, Role.MENTIONED: 3}
 _LAT = {"rg:Left": Laterality.LEFT, "rg:Right": Laterality.RIGHT, "rg:Bilateral": Laterality.BILATERAL}
 _WORD = re.compile(r"\w+")
-_TUBES = ("rg:BloodVessel", "rg:Duct")
 _ATTACH_WINDOW = 8  # words between a modifier and the head it qualifies
 _SIGNAL_WINDOW = 5
 
@@ -197,6 +197,8 @@ def _hollow_viscus(site: Curie, onto: Ontology) -> bool:
 
 
 _VISCERA = ("rg:GastrointestinalTract", "rg:BiliaryTree", "rg:UrinaryTract")
+#: The nouns of a lesion (their plurals too), as a regular expression.
+_LESION_NOUN = r"(?:lesions?|mass(?:es)?|nodules?|tumou?rs?|cysts?|aneurysms?)"
 
 
 def _sided_sites(sites: Sequence[Curie], onto: Ontology) -> set[Laterality]:
@@ -206,7 +208,7 @@ def _sided_sites(sites: Sequence[Curie], onto: Ontology) -> set[Laterality]:
         if s not in onto:
             continue
         w = _SIDE_OPENS.match(onto.label(s))
-        if w and not any(satisfies(s, u, LOCATED_IN, onto) for u in UNSIDED_SITES if u in onto):
+        if w and not _in_single_organ(s, onto):
             out.add(Laterality(w.group(1).lower()))
     return out
 
@@ -220,9 +222,7 @@ _ONE_SIDE = re.compile(r"\b(?:left|right)[- ]sided\s+$", re.I)
 
 
 #: A lesion named just before a word of enlargement, as its subject ("the tumor will continue to enlarge").
-_LESION_GROWS = re.compile(
-    r"\b(?:lesions?|mass(?:es)?|nodules?|tumou?rs?|cysts?|foci|focus|aneurysms?)\b(?:\s+[a-z]+){0,4}\s+$"
-)
+_LESION_GROWS = re.compile(rf"\b(?:{_LESION_NOUN}|foci|focus)\b(?:\s+[a-z]+){{0,4}}\s+$")
 
 
 #: After a signal: it takes the place of the tissue there ("low T1 signal replacing the vertebral body").
@@ -239,7 +239,7 @@ def _finalize(d: _Draft, onto: Ontology, text: str) -> Finding:
     }
     concept0 = d.concept
     sequences = list(d.sequences)
-    if concept0 == "rg:Enlargement" and any(onto.is_a(x, t) for x in d.sites for t in _TUBES if x in onto):
+    if concept0 == "rg:Enlargement" and any(onto.is_a(x, t) for x in d.sites for t in LUMENS if x in onto):
         concept0 = Curie("rg:Dilatation")  # an enlarged vessel or duct is a dilated one
     if concept0 == "rg:Aneurysm" and any(_hollow_viscus(x, onto) for x in d.sites) and not any(
         satisfies(x, t, LOCATED_IN, onto) for x in d.sites if x in onto for t in ("rg:BloodVessel", "rg:Heart")
@@ -621,9 +621,9 @@ def _sentence_findings(
     for m, lo in missing:
         # the words that call it missing are its name, not a negation of it
         assertion = Assertion.UNCERTAIN if m.assertion is Assertion.UNCERTAIN else Assertion.PRESENT
-        named = replace(m, start=lo, text=text[lo : m.end], kind=ConceptKind.FINDING, assertion=assertion,
-                        concept=Curie("rg:AbsentStructure"), rule_id="absent-structure")  # fmt: skip
-        heads.append(_Draft(named, named.concept, rule="absent-structure", sites=[m.concept]))
+        said = replace(m, start=lo, text=text[lo : m.end], kind=ConceptKind.FINDING, assertion=assertion,
+                       concept=Curie("rg:AbsentStructure"), rule_id="absent-structure")  # fmt: skip
+        heads.append(_Draft(said, said.concept, rule="absent-structure", sites=[m.concept]))
     if missing:
         gone = {id(m) for m, _ in missing}
         ms = [m for m in ms if id(m) not in gone]
@@ -712,13 +712,13 @@ def _sentence_findings(
         intro = [n for n in _introducing_sequences(d.mention, sequences, text)
                  if d.signal and _signal_on(d.signal, n.concept, onto)]  # fmt: skip
         for k, n in enumerate(intro):
-            e = d if k == 0 else _Draft(d.mention, d.concept, rule=d.rule, signal=d.signal, partner=d.partner)
-            e.sequences.append(n.concept)
-            e.own_sequences = True
+            one = d if k == 0 else _Draft(d.mention, d.concept, rule=d.rule, signal=d.signal, partner=d.partner)
+            one.sequences.append(n.concept)
+            one.own_sequences = True
             if k:
-                signal_heads.append(e)
-                heads.append(e)
-                copies.append((d, e))
+                signal_heads.append(one)
+                heads.append(one)
+                copies.append((d, one))
     enhancement_heads: list[_Draft] = []
     unplaced: list[Mention] = []
     for m in ms:
@@ -761,8 +761,8 @@ def _sentence_findings(
         e = _nearest(text, m, enhancement_heads) if enhancement_heads else None
         if e is not None and _gap(text, m, e.mention) <= _ATTACH_WINDOW:
             _qualify(e, m)
-    for d, e in copies:  # a finding per sequence is one place
-        e.sites, e.laterality, e.modalities = list(d.sites), list(d.laterality), list(d.modalities)
+    for d, one in copies:  # a finding per sequence is one place
+        one.sites, one.laterality, one.modalities = list(d.sites), list(d.laterality), list(d.modalities)
     for sh in signal_heads:
         if sh.partner is not None:
             sh.sites.extend(sh.partner.sites)
@@ -842,7 +842,7 @@ def _said_as_or_by(d: _Draft, heads: Sequence[_Draft], text: str, onto: Ontology
     if not implied.get("rg:hasSignal"):
         return False  # "demonstration of fat by chemical shift artifact": a sign named, not a signal
     partner = before[-1]
-    partner.signal = partner.signal or next(iter(implied.get("rg:hasSignal", [])), None)
+    partner.signal = partner.signal or implied["rg:hasSignal"][0]
     partner.sequences.extend(s for s in implied.get("rg:observedOn", []) if s not in partner.sequences)
     if not partner.sites:  # "... by low T1 signal throughout the vertebral body": where the finding is
         partner.sites.extend(d.sites)
@@ -1376,9 +1376,12 @@ _MISSING = re.compile(
     r"(?:(?:left|right|bilateral)\s+)?$",
     re.I,
 )
-#: What may follow a structure's name that ends there (as in the context stage's ``_absent_structures``).
-_NAME_ENDED = re.compile(r"(?:\s*[.,;:)]|\s+(?:and|or|as|with|without|in|of|on|is|was|are|were|but|which|that)\b|\s*$)",
-                         re.I)
+#: What may follow a structure's name that ends there (the words of the context stage's ``_absent_structures``).
+_NAME_ENDED = re.compile(
+    r"(?:\s*[" + re.escape("".join(w for w in NAME_END_WORDS if not w.isalpha())) + r"]|\s+(?:"
+    + "|".join(w for w in NAME_END_WORDS if w.isalpha()) + r")\b|\s*$)",
+    re.I,
+)
 
 
 def _missing_structure(m: Mention, ms: Sequence[Mention], text: str) -> int | None:
@@ -1522,7 +1525,7 @@ _NARROWED_LIST = re.compile(
 #: Words for the growth of a lesion.
 _GROWTH = re.compile(r"(?:grew|grows|grown|enlarges|(?:increase[sd]?|increasing)\s+in\s+size)$", re.I)
 #: The nouns of a lesion whose growth a verb can state.
-_BARE_LESION = re.compile(r"(?:.*\s)?(?:lesions?|mass(?:es)?|nodules?|tumou?rs?|cysts?|aneurysms?)$", re.I)
+_BARE_LESION = re.compile(rf"(?:.*\s)?{_LESION_NOUN}$", re.I)
 
 
 #: Verbs of spread that name an invasion when a lesion does them ("the mass crosses the midline").
@@ -1877,11 +1880,12 @@ def _unsided(f: Finding, onto: Ontology | None) -> bool:
         return False
     if any(onto.is_a(f.concept, c) for c in _UNSIDED_FINDINGS if c in onto):
         return True
-    return bool(f.sites) and all(
-        any(satisfies(s.concept, u, LOCATED_IN, onto) for u in UNSIDED_SITES if u in onto)
-        for s in f.sites
-        if s.concept in onto
-    )
+    return bool(f.sites) and all(_in_single_organ(s.concept, onto) for s in f.sites if s.concept in onto)
+
+
+def _in_single_organ(site: Curie, onto: Ontology) -> bool:
+    """Tell whether a site lies in one of the single organs of :data:`UNSIDED_SITES`."""
+    return any(satisfies(site, u, LOCATED_IN, onto) for u in UNSIDED_SITES if u in onto)
 
 
 def _carry_laterality(

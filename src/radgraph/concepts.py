@@ -153,13 +153,13 @@ DEEP_BASES = frozenset(
 #: Words for a widened structure: a "dilated" heart chamber is an enlargement, an "enlarged" vessel a dilatation.
 _SIZE_FAMILY = frozenset({"rg:Enlargement", "rg:Dilatation"})
 #: Structures with a lumen, whose dilatation is never the enlargement of the organ they lie in.
-_LUMENS = ("rg:BloodVessel", "rg:Duct")
+LUMENS = ("rg:BloodVessel", "rg:Duct")
 
 
 def _deep_step(current: Curie, qualifiers: Mapping[str, Iterable[str]], ontology: Ontology) -> Definition | None:
     families = [{current}, _SIZE_FAMILY - {current}] if current in _SIZE_FAMILY else [{current}]
     if current == "rg:Dilatation" and any(
-        ontology.is_a(v, t) for v in qualifiers.get(LOCATED_IN, ()) if v in ontology for t in _LUMENS
+        ontology.is_a(v, t) for v in qualifiers.get(LOCATED_IN, ()) if v in ontology for t in LUMENS
     ):
         families = [{current}]  # a dilated vessel or duct in the liver is no enlarged liver
     for roots in families:

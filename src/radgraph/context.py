@@ -501,9 +501,9 @@ def _absent_structures(
 
 
 #: Words after which a structure's name has ended.
-_NAME_END_WORDS = (".", ",", ";", ":", ")", "and", "or", "as", "with", "without", "in", "of", "on", "is", "was", "are",
+NAME_END_WORDS = (".", ",", ";", ":", ")", "and", "or", "as", "with", "without", "in", "of", "on", "is", "was", "are",
                    "were", "but", "which", "that")  # fmt: skip
-_NAME_ENDS = frozenset(get_string_id(w) for w in _NAME_END_WORDS)
+_NAME_ENDS = frozenset(get_string_id(w) for w in NAME_END_WORDS)
 
 
 @Language.factory(
